@@ -1,0 +1,15 @@
+//! The platform-neutral engine: instrumented primitives with Python's semantics, logical
+//! workers and pools, the GIL and pickling models, cancellation, liveness detection, and
+//! the trace every view is built from. It uses std, rayon, crossbeam, serde and web-time
+//! only, so it runs under native `cargo test` and unchanged on the browser's Web Workers.
+
+pub mod error;
+pub mod liveness;
+pub mod record;
+pub mod run;
+pub mod trace;
+pub mod wait;
+
+pub use error::{EngineError, EngineResult};
+pub use run::RunCtx;
+pub use trace::{Event, EventKind, Flavour, ObjectId, ObjectKind, Outcome, WorkerId};

@@ -1,0 +1,190 @@
+//! Recording events cheaply and losslessly.
+//!
+//! Workers push into a lock-free queue (crossbeam's `SegQueue`): no global lock on the hot
+//! path. The sequence number is one atomic increment, so the total order is exact even
+//! though two workers may push in the other order; readers that need the total order
+//! sort a drained batch by `seq` (see [`Recorder::drain_sorted`]).
+//!
+//! The queue is bounded by a soft capacity so that a run nobody drains cannot eat the
+//! module's memory. Past it, events are counted as dropped, and the next drain reports
+//! the count as a `Dropped` event: loss is never silent.
+
+use super::trace::{Event, EventKind, ObjectId, WorkerId};
+use crossbeam_queue::SegQueue;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use web_time::Instant;
+
+/// Default soft capacity: 4M events (about 300 MB at worst), far above what a drained run holds.
+pub const DEFAULT_CAPACITY: usize = 4 << 20;
+
+pub struct Recorder {
+    run: u32,
+    origin: Instant,
+    seq: AtomicU64,
+    queue: SegQueue<Event>,
+    len: AtomicUsize,
+    capacity: usize,
+    dropped: AtomicU64,
+    enabled: AtomicBool,
+}
+
+impl Recorder {
+    pub fn new(run: u32) -> Self {
+        Self::with_capacity(run, DEFAULT_CAPACITY)
+    }
+
+    pub fn with_capacity(run: u32, capacity: usize) -> Self {
+        Recorder {
+            run,
+            origin: Instant::now(),
+            seq: AtomicU64::new(0),
+            queue: SegQueue::new(),
+            len: AtomicUsize::new(0),
+            capacity: capacity.max(1),
+            dropped: AtomicU64::new(0),
+            enabled: AtomicBool::new(true),
+        }
+    }
+
+    pub fn run_id(&self) -> u32 {
+        self.run
+    }
+
+    /// Microseconds since the run started.
+    pub fn now_us(&self) -> u64 {
+        self.origin.elapsed().as_micros() as u64
+    }
+
+    /// Turn tracing off (benchmarks of untraced runs). Prints and run start/end are
+    /// still recorded, because the console needs them.
+    pub fn set_enabled(&self, on: bool) {
+        self.enabled.store(on, Ordering::Relaxed);
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+
+    /// Record one event. Never blocks.
+    pub fn record(&self, worker: WorkerId, object: Option<ObjectId>, kind: EventKind) {
+        if !self.enabled() && !always_kept(&kind) {
+            return;
+        }
+        if self.len.load(Ordering::Relaxed) >= self.capacity {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        let t_us = self.now_us();
+        self.len.fetch_add(1, Ordering::Relaxed);
+        self.queue.push(Event {
+            run: self.run,
+            seq,
+            t_us,
+            worker,
+            object,
+            kind,
+        });
+    }
+
+    /// Events recorded so far (including dropped ones).
+    pub fn recorded(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Move up to `max` events into `out`, in arrival order. If events were dropped since
+    /// the last drain, a `Dropped` event is appended. Never blocks; safe on the UI thread.
+    pub fn drain_into(&self, out: &mut Vec<Event>, max: usize) -> usize {
+        let mut n = 0;
+        while n < max {
+            match self.queue.pop() {
+                Some(e) => {
+                    out.push(e);
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        self.len.fetch_sub(n, Ordering::Relaxed);
+        let lost = self.dropped.swap(0, Ordering::Relaxed);
+        if lost > 0 {
+            out.push(Event {
+                run: self.run,
+                seq: u64::MAX,
+                t_us: self.now_us(),
+                worker: super::trace::MAIN_WORKER,
+                object: None,
+                kind: EventKind::Dropped { count: lost },
+            });
+        }
+        n
+    }
+
+    /// Everything recorded so far, in `seq` order.
+    pub fn drain_sorted(&self) -> Vec<Event> {
+        let mut v = Vec::new();
+        self.drain_into(&mut v, usize::MAX);
+        v.sort_by_key(|e| e.seq);
+        v
+    }
+}
+
+fn always_kept(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Print { .. }
+            | EventKind::RunStart { .. }
+            | EventKind::RunEnd { .. }
+            | EventKind::WorkerNew { .. }
+            | EventKind::Deadlock { .. }
+            | EventKind::Stall { .. }
+            | EventKind::Dropped { .. }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_buffer_counts_and_reports_drops() {
+        let r = Recorder::with_capacity(1, 3);
+        for i in 0..5 {
+            r.record(
+                0,
+                None,
+                EventKind::Note {
+                    text: i.to_string(),
+                },
+            );
+        }
+        let mut out = Vec::new();
+        assert_eq!(r.drain_into(&mut out, usize::MAX), 3);
+        assert_eq!(out.last().unwrap().kind, EventKind::Dropped { count: 2 });
+    }
+
+    #[test]
+    fn concurrent_recording_keeps_every_seq_once() {
+        let r = std::sync::Arc::new(Recorder::new(7));
+        let hs: Vec<_> = (0..4)
+            .map(|w| {
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..10_000 {
+                        r.record(w, None, EventKind::TaskDone);
+                    }
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        let v = r.drain_sorted();
+        assert_eq!(v.len(), 40_000);
+        assert!(v.iter().enumerate().all(|(i, e)| e.seq == i as u64));
+    }
+}

@@ -1,0 +1,23 @@
+//! # Concurrency Playground
+//!
+//! Teaches threads vs processes, locks, events, conditions, semaphores, queues, pools,
+//! futures, shared state and the GIL by running every pattern for real on Web Workers.
+//!
+//! The architecture, in the direction the arrows point:
+//!
+//! - [`engine`]: platform-neutral and tested natively. Instrumented primitives, workers,
+//!   pools, the GIL model, cancellation, and the trace: the single source of truth.
+//! - [`scenarios`]: one module per lesson, built on the engine: knobs, the code that runs,
+//!   the Python it mirrors, and what to notice.
+//! - `runtime` (wasm32 only): pools of Web Workers, launching runs, draining events once per
+//!   animation frame. Thin.
+//! - `ui` (wasm32 only): yew views of the trace. It reads events and scenario metadata,
+//!   never engine internals.
+
+pub mod engine;
+pub mod scenarios;
+
+#[cfg(target_arch = "wasm32")]
+pub mod runtime;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
