@@ -1,1 +1,3 @@
 //! One module per curriculum pattern.
+
+pub mod smoke;

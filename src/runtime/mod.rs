@@ -1,0 +1,10 @@
+//! The browser runtime (wasm32 only), kept thin: it owns the Web Worker pools, starts
+//! runs on them, and hands their events to the UI, which drains them once per animation
+//! frame. Nothing here blocks the main thread: runs start with `rayon::spawn`, and events
+//! come back through the recorder's lock-free queue.
+
+pub mod env;
+pub mod pool;
+pub mod session;
+
+pub use session::Session;

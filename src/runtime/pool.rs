@@ -1,0 +1,127 @@
+//! Rayon pools whose threads are Web Workers, built at run time at any size.
+//!
+//! wasm-bindgen-rayon builds rayon's *global* pool once, and it can never be resized.
+//! The learner's first knob is the pool size, so the pools that run scenarios are ordinary
+//! `rayon::ThreadPool`s whose spawn handler starts one module Worker per thread. Each
+//! Worker loads the same module on the same shared memory and runs its `ThreadBuilder`;
+//! when the pool is dropped, rayon ends the threads, and each Worker frees its stack and
+//! closes itself (see `spawn_worker.js`).
+
+use js_sys::JsString;
+use rayon::{ThreadBuilder, ThreadPool, ThreadPoolBuilder};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+
+/// The largest pool the page offers: enough to oversubscribe any laptop visibly.
+pub const MAX_POOL: usize = 64;
+
+static LIVE_THREADS: AtomicUsize = AtomicUsize::new(0);
+static SPAWNED_WORKERS: AtomicUsize = AtomicUsize::new(0);
+static EXITED_WORKERS: AtomicUsize = AtomicUsize::new(0);
+
+#[wasm_bindgen(module = "/src/runtime/spawn_worker.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = spawnWorker, catch)]
+    fn spawn_worker(
+        module: JsValue,
+        memory: JsValue,
+        builder_ptr: u32,
+        main_js: JsString,
+        name: &str,
+        on_event: &js_sys::Function,
+    ) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The URL of the app's JS glue, which every Worker imports to load the module.
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
+    static MAIN_JS: JsString;
+}
+
+/// Runs inside a pool Worker: one rayon thread, until its pool is dropped.
+#[wasm_bindgen]
+pub fn cp_run_pool_thread(builder_ptr: u32) {
+    // SAFETY: the pointer came from `Box::into_raw` in `build` below and is sent to
+    // exactly one Worker, which takes it back exactly once.
+    let builder = unsafe { Box::from_raw(builder_ptr as usize as *mut ThreadBuilder) };
+    LIVE_THREADS.fetch_add(1, Ordering::SeqCst);
+    builder.run();
+    LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Pool threads currently running (across all pools).
+pub fn live_threads() -> usize {
+    LIVE_THREADS.load(Ordering::SeqCst)
+}
+
+/// Workers started and not yet closed (across all pools).
+pub fn open_workers() -> usize {
+    SPAWNED_WORKERS.load(Ordering::SeqCst) - EXITED_WORKERS.load(Ordering::SeqCst)
+}
+
+/// Something a pool's Workers reported, for the UI to show.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WorkerNotice {
+    /// A Worker trapped or failed to load: the pool it belongs to is broken.
+    Error(String),
+}
+
+thread_local! {
+    // Main thread only: notices the JS callbacks leave for the UI's next frame.
+    static NOTICES: std::cell::RefCell<Vec<WorkerNotice>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Take the notices that arrived since the last call.
+pub fn take_notices() -> Vec<WorkerNotice> {
+    NOTICES.with(|n| std::mem::take(&mut *n.borrow_mut()))
+}
+
+/// Build a pool of `size` Web Worker threads. Never blocks: the Workers start
+/// asynchronously, and work spawned before they are up simply waits in rayon's queue.
+pub fn build(size: usize, label: &str) -> Result<Arc<ThreadPool>, String> {
+    if !super::env::cross_origin_isolated() {
+        return Err(super::env::NOT_ISOLATED.to_string());
+    }
+    let size = size.clamp(1, MAX_POOL);
+    let label = label.to_string();
+    let on_event = Closure::<dyn FnMut(String, String)>::new(|kind: String, detail: String| {
+        match kind.as_str() {
+            "exit" => {
+                EXITED_WORKERS.fetch_add(1, Ordering::SeqCst);
+            }
+            "error" => NOTICES.with(|n| n.borrow_mut().push(WorkerNotice::Error(detail))),
+            _ => {}
+        }
+    });
+    // The callback lives as long as the page: Workers of any pool may call it.
+    let on_event: js_sys::Function = on_event.into_js_value().unchecked_into();
+    ThreadPoolBuilder::new()
+        .num_threads(size)
+        .spawn_handler(move |thread| {
+            let name = format!("{label} {}/{size}", thread.index() + 1);
+            let ptr = Box::into_raw(Box::new(thread));
+            match spawn_worker(
+                wasm_bindgen::module(),
+                wasm_bindgen::memory(),
+                ptr as usize as u32,
+                MAIN_JS.with(Clone::clone),
+                &name,
+                &on_event,
+            ) {
+                Ok(_) => {
+                    SPAWNED_WORKERS.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                }
+                Err(e) => {
+                    // SAFETY: the Worker never started, so nobody else owns the builder.
+                    drop(unsafe { Box::from_raw(ptr) });
+                    Err(std::io::Error::other(format!("could not start a Web Worker: {e:?}")))
+                }
+            }
+        })
+        .build()
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,165 @@
+//! The page's one runtime: the supervisor pool (wasm-bindgen-rayon's global pool, where
+//! each run's main program and watchdog block so the page never does), the learner-sized
+//! scenario pool, and the live run.
+//!
+//! Lives on the main thread only (a thread-local), so the UI can reach it without locks.
+
+use super::{env, pool};
+use crate::engine::run::RunCtx;
+use crate::engine::trace::{EventKind, Outcome};
+use crate::engine::EngineResult;
+use rayon::ThreadPool;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Threads of the supervisor pool: one for a run's main program, one for its watchdog.
+pub const SUPERVISOR_THREADS: usize = 2;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PoolState {
+    /// Not isolated: no Worker can share memory. The string says why and how to fix it.
+    Unavailable(String),
+    Starting,
+    Ready { size: usize },
+    Failed(String),
+}
+
+pub struct Session {
+    pub env: env::Environment,
+    pub pool_state: PoolState,
+    pool: Option<Arc<ThreadPool>>,
+    live: Option<LiveRun>,
+}
+
+/// A run in progress (or just finished) whose events the UI drains.
+#[derive(Clone)]
+pub struct LiveRun {
+    pub ctx: Arc<RunCtx>,
+    finished: Arc<AtomicBool>,
+}
+
+impl LiveRun {
+    pub fn finished(&self) -> bool {
+        self.finished.load(Ordering::SeqCst)
+    }
+}
+
+thread_local! {
+    static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
+}
+
+/// Run `f` with the page's session, creating it on first use.
+pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
+    SESSION.with(|s| {
+        let mut s = s.borrow_mut();
+        let session = s.get_or_insert_with(|| {
+            let env = env::detect();
+            let pool_state = if env.isolated {
+                PoolState::Starting
+            } else {
+                PoolState::Unavailable(env::NOT_ISOLATED.to_string())
+            };
+            Session {
+                env,
+                pool_state,
+                pool: None,
+                live: None,
+            }
+        });
+        f(session)
+    })
+}
+
+/// Start the supervisor pool and a scenario pool of `size` threads. Resolves when the
+/// supervisor's Workers are up; reports failures in `pool_state` instead of throwing.
+pub async fn start(size: usize) {
+    if !with(|s| s.env.isolated) {
+        return;
+    }
+    let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
+    if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
+        let msg = format!("the worker pool could not start: {}", js_error_text(&e));
+        with(|s| s.pool_state = PoolState::Failed(msg));
+        return;
+    }
+    with(|s| s.resize(size));
+}
+
+pub fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}
+
+impl Session {
+    /// Replace the scenario pool with one of `size` threads. The old pool's Workers end
+    /// and close once their current jobs finish (a live run is cancelled first).
+    pub fn resize(&mut self, size: usize) {
+        if !self.env.isolated {
+            return;
+        }
+        if let Some(live) = &self.live {
+            live.ctx.cancel();
+        }
+        self.pool = None;
+        match pool::build(size, "pool") {
+            Ok(p) => {
+                self.pool_state = PoolState::Ready {
+                    size: p.current_num_threads(),
+                };
+                self.pool = Some(p);
+            }
+            Err(e) => self.pool_state = PoolState::Failed(e),
+        }
+    }
+
+    pub fn pool(&self) -> Option<Arc<ThreadPool>> {
+        self.pool.clone()
+    }
+
+    pub fn live(&self) -> Option<LiveRun> {
+        self.live.clone()
+    }
+
+    /// Start a run: its main program `main` runs on the supervisor pool (it may block),
+    /// with the scenario pool for its workers. Returns at once.
+    pub fn launch(
+        &mut self,
+        scenario: &str,
+        main: impl FnOnce(&Arc<RunCtx>, &Arc<ThreadPool>) -> EngineResult<()> + Send + 'static,
+    ) -> Result<LiveRun, String> {
+        let pool = self.pool.clone().ok_or_else(|| match &self.pool_state {
+            PoolState::Unavailable(m) | PoolState::Failed(m) => m.clone(),
+            _ => "the worker pool is still starting; try again in a moment".to_string(),
+        })?;
+        if let Some(old) = &self.live {
+            old.ctx.cancel();
+        }
+        let ctx = RunCtx::new();
+        let finished = Arc::new(AtomicBool::new(false));
+        let live = LiveRun {
+            ctx: ctx.clone(),
+            finished: finished.clone(),
+        };
+        let scenario = scenario.to_string();
+        rayon::spawn(move || {
+            let _enter = ctx.enter(crate::engine::trace::MAIN_WORKER);
+            ctx.emit(None, EventKind::RunStart { scenario });
+            let outcome = match main(&ctx, &pool) {
+                Ok(()) if ctx.is_cancelled() => Outcome::Cancelled,
+                Ok(()) => Outcome::Done,
+                Err(crate::engine::EngineError::Cancelled) => Outcome::Cancelled,
+                Err(e) => Outcome::Failed(e.to_string()),
+            };
+            ctx.emit(None, EventKind::RunEnd { outcome });
+            finished.store(true, Ordering::SeqCst);
+        });
+        self.live = Some(live.clone());
+        Ok(live)
+    }
+}

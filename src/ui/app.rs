@@ -1,0 +1,45 @@
+//! The app shell: routes (hash routes, so any static host serves every link) and the
+//! one-time start of the worker pools.
+
+use crate::runtime::session;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+#[derive(Clone, Routable, PartialEq)]
+pub enum Route {
+    #[at("/")]
+    Home,
+    #[not_found]
+    #[at("/404")]
+    NotFound,
+}
+
+/// Default scenario pool size: the cores the browser reports, at least 2, at most 16.
+pub fn default_pool_size() -> usize {
+    session::with(|s| s.env.cores).clamp(2, 16)
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    use_effect_with((), |_| {
+        wasm_bindgen_futures::spawn_local(session::start(default_pool_size()));
+    });
+    html! {
+        <HashRouter>
+            <header class="site-header">
+                <a class="brand" href="#/">{"Concurrency Playground"}</a>
+                <span class="tagline">{"threads, processes, locks and queues, running for real on Web Workers"}</span>
+            </header>
+            <main>
+                <Switch<Route> render={switch} />
+            </main>
+        </HashRouter>
+    }
+}
+
+fn switch(route: Route) -> Html {
+    match route {
+        Route::Home => html! { <crate::ui::pages::home::Home /> },
+        Route::NotFound => html! { <crate::ui::pages::not_found::NotFound /> },
+    }
+}

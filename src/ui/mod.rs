@@ -1,0 +1,12 @@
+//! The yew UI (wasm32 only). It reads trace events and scenario metadata, never engine
+//! internals, and never blocks: events are drained once per animation frame.
+
+pub mod app;
+pub mod frame;
+pub mod pages;
+pub mod widgets;
+
+/// Boot the app into `<body>` and start the worker pools.
+pub fn start() {
+    yew::Renderer::<app::App>::new().render();
+}
