@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Serve the app with live reload at http://127.0.0.1:8080 (cross-origin isolated).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+source scripts/env.sh
+exec trunk serve "$@"

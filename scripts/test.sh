@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, native engine and scenario tests, the engine on
+# real Web Workers in headless Chromium (wasm-bindgen-test), then the release build
+# served with and without the isolation headers and driven by Playwright.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+declare -a timings=()
+stage() {
+  local name=$1; shift
+  local t0; t0=$(date +%s)
+  printf '\n==> %s\n' "$name"
+  "$@"
+  timings+=("$(printf '%-34s %4ss' "$name" $(( $(date +%s) - t0 )))")
+}
+
+stage "setup (installs what is missing)" bash scripts/setup.sh
+source scripts/env.sh
+
+native_env() { env -u CARGO_UNSTABLE_BUILD_STD "$@"; }
+stage "cargo fmt --check" native_env cargo fmt --all -- --check
+stage "cargo clippy (native, -D warnings)" native_env cargo clippy --all-targets -q -- -D warnings
+stage "cargo test (native)" native_env cargo test -q
+stage "wasm-bindgen-test in Chromium" cargo test -q --target wasm32-unknown-unknown --test web
+stage "trunk build --release" trunk build --release
+stage "browser tests (Playwright)" node --test --test-concurrency=1 tests/e2e/
+
+printf '\n==> stage times\n'
+printf '%s\n' "${timings[@]}"
+printf 'total %ss\n' $(( $(date +%s) - started ))
