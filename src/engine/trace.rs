@@ -96,7 +96,8 @@ pub enum EventKind {
     RunEnd {
         outcome: Outcome,
     },
-    /// A worker was created; names it for every view. `object` is unused.
+    /// A worker was created; names it for every view. Recorded by its creator but under
+    /// the NEW worker's id (`Event::worker`), so every view can name that lane.
     WorkerNew {
         name: String,
         flavour: Flavour,

@@ -23,7 +23,9 @@ pub fn run(
         let id = ctx.new_worker_id();
         let name = ctx.default_name(Flavour::Thread);
         ctx.registry.register_worker(id, &name);
-        ctx.emit(
+        // WorkerNew is recorded under the new worker's id: it is what names that lane.
+        ctx.recorder.record(
+            id,
             None,
             EventKind::WorkerNew {
                 name: name.clone(),
