@@ -248,10 +248,7 @@ fn describe_wait(ctx: &RunCtx, w: WorkerId, s: &ObjectState) -> String {
 /// primitive. Returns how long (ms) and who waits on what. A run that is only computing
 /// (no waiter) is not stalled.
 pub fn check_stall(ctx: &RunCtx, after: Duration) -> Option<(u64, Vec<String>)> {
-    let idle_us = ctx
-        .recorder
-        .now_us()
-        .saturating_sub(ctx.last_progress_us());
+    let idle_us = ctx.recorder.now_us().saturating_sub(ctx.last_progress_us());
     if (idle_us as u128) < after.as_micros() {
         return None;
     }

@@ -83,17 +83,16 @@ impl Event {
         self.ctx.emit(Some(self.id), EventKind::EventWait);
         let seen = st.sets;
         st.waiters.push(me);
-        let (mut st, woken) =
-            match self
-                .cell
-                .wait_while(&self.ctx, st, deadline, |s| !s.flag && s.sets == seen)
-            {
-                Ok(x) => x,
-                Err(e) => {
-                    remove_one(&mut self.cell.lock().waiters, me);
-                    return Err(e);
-                }
-            };
+        let (mut st, woken) = match self
+            .cell
+            .wait_while(&self.ctx, st, deadline, |s| !s.flag && s.sets == seen)
+        {
+            Ok(x) => x,
+            Err(e) => {
+                remove_one(&mut self.cell.lock().waiters, me);
+                return Err(e);
+            }
+        };
         remove_one(&mut st.waiters, me);
         let flag = woken == Woken::Ready;
         self.ctx.emit(Some(self.id), EventKind::EventWake { flag });

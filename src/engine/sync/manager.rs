@@ -219,7 +219,8 @@ impl DictProxy {
 
     /// `d[key] = value`.
     pub fn set<V: Serialize>(&self, key: &str, value: &V) -> EngineResult<()> {
-        let value = serde_json::to_value(value).map_err(|e| EngineError::Serialize(e.to_string()))?;
+        let value =
+            serde_json::to_value(value).map_err(|e| EngineError::Serialize(e.to_string()))?;
         let req = Request::Set {
             key: key.to_string(),
             value,

@@ -65,7 +65,11 @@ impl<T: Send + 'static> Queue<T> {
     /// Python's `put(item, block=True, timeout=None)`. Returns the item's id.
     /// `Full` if it cannot put without blocking, or the timeout ran out.
     pub fn put(&self, item: T, block: bool, timeout: Option<f64>) -> EngineResult<u64> {
-        let deadline = if block { deadline_after(timeout)? } else { None };
+        let deadline = if block {
+            deadline_after(timeout)?
+        } else {
+            None
+        };
         self.ctx.sync_point()?;
         let me = current_worker_or_main();
         let mut st = self.cell.lock();
@@ -87,10 +91,8 @@ impl<T: Send + 'static> Queue<T> {
         st.items.push_back((item_id, item));
         st.unfinished += 1;
         let len = st.items.len() as u32;
-        self.ctx.emit(
-            Some(self.id),
-            EventKind::QueuePut { item: item_id, len },
-        );
+        self.ctx
+            .emit(Some(self.id), EventKind::QueuePut { item: item_id, len });
         self.emit_len(len);
         self.ctx.progress();
         drop(st);
@@ -105,7 +107,11 @@ impl<T: Send + 'static> Queue<T> {
 
     /// Like [`get`](Self::get), with the item's id.
     pub fn get_with_id(&self, block: bool, timeout: Option<f64>) -> EngineResult<(u64, T)> {
-        let deadline = if block { deadline_after(timeout)? } else { None };
+        let deadline = if block {
+            deadline_after(timeout)?
+        } else {
+            None
+        };
         self.ctx.sync_point()?;
         let me = current_worker_or_main();
         let mut st = self.cell.lock();
@@ -126,10 +132,8 @@ impl<T: Send + 'static> Queue<T> {
             return Err(EngineError::Empty);
         };
         let len = st.items.len() as u32;
-        self.ctx.emit(
-            Some(self.id),
-            EventKind::QueueGet { item: item_id, len },
-        );
+        self.ctx
+            .emit(Some(self.id), EventKind::QueueGet { item: item_id, len });
         self.emit_len(len);
         self.ctx.progress();
         drop(st);

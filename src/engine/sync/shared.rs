@@ -210,7 +210,10 @@ impl<T: Scalar> Array<T> {
             ctx: ctx.clone(),
             id,
             name: name.to_string(),
-            cells: initial.iter().map(|x| AtomicU64::new(x.to_bits())).collect(),
+            cells: initial
+                .iter()
+                .map(|x| AtomicU64::new(x.to_bits()))
+                .collect(),
             lock,
             _t: PhantomData,
         });
