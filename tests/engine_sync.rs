@@ -314,6 +314,25 @@ mod condition {
         );
     }
 
+    /// Regression: a `with cond:` guard dropped after a cancelled `wait()` released the
+    /// lock that another worker had taken meanwhile.
+    #[test]
+    fn guard_after_cancelled_wait_released_someone_elses_lock() {
+        let ctx = RunCtx::new();
+        let lock = Lock::new(&ctx, "l");
+        let c = Condition::with_lock(&ctx, "c", lock.clone());
+        let c2 = c.clone();
+        let (_, waiter) = spawn(&ctx, "Thread-1", move || {
+            let _g = c2.lock()?;
+            c2.wait(None)
+        });
+        eventually("a waiter", || c.waiting() == 1);
+        lock.acquire(true, None).unwrap();
+        ctx.cancel();
+        assert_eq!(join(waiter), Err(EngineError::Cancelled));
+        assert!(lock.held_by_me(), "the main program still holds its lock");
+    }
+
     #[test]
     fn rlock_depth_survives_a_wait() {
         let ctx = RunCtx::new();

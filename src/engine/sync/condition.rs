@@ -263,9 +263,12 @@ pub struct CondGuard<'a> {
 
 impl Drop for CondGuard<'_> {
     fn drop(&mut self) {
-        let _ = match &self.cond.lock {
-            CondLock::Lock(l) => l.release_now(),
-            CondLock::RLock(l) => l.release_now(),
-        };
+        match &self.cond.lock {
+            CondLock::Lock(l) => l.release_if_mine(),
+            // Only the owner can release an RLock, so an error here means "not mine".
+            CondLock::RLock(l) => {
+                let _ = l.release_now();
+            }
+        }
     }
 }

@@ -164,8 +164,20 @@ impl Lock {
     /// Release without a sync point: used by guards and by `Condition.wait`, which must
     /// give the lock up even when the run is being cancelled.
     pub(crate) fn release_now(&self) -> EngineResult<()> {
+        self.release_inner(false)
+    }
+
+    /// What a guard does when it drops: release only if the dropping worker still holds
+    /// the lock. After a cancelled `Condition.wait` the lock was never taken back, and a
+    /// guard must not release it from under whoever holds it now.
+    pub(crate) fn release_if_mine(&self) {
+        let _ = self.release_inner(true);
+    }
+
+    fn release_inner(&self, only_mine: bool) -> EngineResult<()> {
         let mut st = self.cell.lock();
-        if st.owner.is_none() {
+        let mine = st.owner == Some(current_worker_or_main());
+        if st.owner.is_none() || (only_mine && !mine) {
             return Err(EngineError::NotOwner(format!("lock {}", self.name)));
         }
         st.owner = None;
@@ -221,8 +233,6 @@ pub struct LockGuard<'a> {
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
-        // Nothing useful can be done with an error in a destructor; the lock was held by
-        // this guard, so release cannot fail unless someone else released it meanwhile.
-        let _ = self.lock.release_now();
+        self.lock.release_if_mine();
     }
 }
