@@ -353,7 +353,9 @@ impl Watchdog {
 }
 
 /// Watch a run until `done()` or a deadlock, looking every `poll`. Sleeps through the run's
-/// cancellable sleep, so cancelling the run ends the watch too.
+/// cancellable sleep, so cancelling the run ends the watch too. It blocks, so it belongs
+/// on a worker or a native thread; the browser's main thread calls [`Watchdog::check`]
+/// once per frame instead.
 pub fn watch(
     ctx: &Arc<RunCtx>,
     stall_after: Duration,

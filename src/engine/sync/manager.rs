@@ -47,18 +47,19 @@ pub struct ManagerStats {
     pub ops: u64,
     /// Bytes of requests and responses together.
     pub bytes: u64,
-    /// Time spent serializing and deserializing, µs.
-    pub codec_us: u64,
-    /// Whole round trips, µs (codec plus waiting for the server plus the operation).
-    pub round_trip_us: u64,
+    /// Time spent serializing and deserializing, in nanoseconds (small messages take
+    /// well under a microsecond, so µs totals would round to nothing).
+    pub codec_ns: u64,
+    /// Whole round trips, ns (codec plus waiting for the server plus the operation).
+    pub round_trip_ns: u64,
 }
 
 #[derive(Default)]
 struct Totals {
     ops: AtomicU64,
     bytes: AtomicU64,
-    codec_us: AtomicU64,
-    round_trip_us: AtomicU64,
+    codec_ns: AtomicU64,
+    round_trip_ns: AtomicU64,
 }
 
 pub struct Manager {
@@ -103,8 +104,8 @@ impl Manager {
         ManagerStats {
             ops: t.ops.load(Ordering::Relaxed),
             bytes: t.bytes.load(Ordering::Relaxed),
-            codec_us: t.codec_us.load(Ordering::Relaxed),
-            round_trip_us: t.round_trip_us.load(Ordering::Relaxed),
+            codec_ns: t.codec_ns.load(Ordering::Relaxed),
+            round_trip_ns: t.round_trip_ns.load(Ordering::Relaxed),
         }
     }
 
@@ -112,8 +113,9 @@ impl Manager {
     fn encode<M: Serialize>(&self, msg: &M) -> EngineResult<Vec<u8>> {
         let t = Instant::now();
         let bytes = serde_json::to_vec(msg).map_err(|e| EngineError::Serialize(e.to_string()))?;
-        let us = t.elapsed().as_micros() as u64;
-        self.count_codec(bytes.len() as u64, us);
+        let ns = t.elapsed().as_nanos() as u64;
+        self.count_codec(bytes.len() as u64, ns);
+        let us = ns / 1000;
         self.ctx.emit(
             Some(self.id),
             EventKind::Serialize {
@@ -128,8 +130,9 @@ impl Manager {
         let t = Instant::now();
         let msg =
             serde_json::from_slice(bytes).map_err(|e| EngineError::Serialize(e.to_string()))?;
-        let us = t.elapsed().as_micros() as u64;
-        self.count_codec(bytes.len() as u64, us);
+        let ns = t.elapsed().as_nanos() as u64;
+        self.count_codec(bytes.len() as u64, ns);
+        let us = ns / 1000;
         self.ctx.emit(
             Some(self.id),
             EventKind::Deserialize {
@@ -140,9 +143,9 @@ impl Manager {
         Ok(msg)
     }
 
-    fn count_codec(&self, bytes: u64, us: u64) {
+    fn count_codec(&self, bytes: u64, ns: u64) {
         self.totals.bytes.fetch_add(bytes, Ordering::Relaxed);
-        self.totals.codec_us.fetch_add(us, Ordering::Relaxed);
+        self.totals.codec_ns.fetch_add(ns, Ordering::Relaxed);
     }
 
     /// One round trip: the proxy's side around the server's.
@@ -154,8 +157,8 @@ impl Manager {
         let resp = self.decode(&answer)?;
         let t = &self.totals;
         t.ops.fetch_add(1, Ordering::Relaxed);
-        t.round_trip_us
-            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        t.round_trip_ns
+            .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
         self.ctx.progress();
         Ok(resp)
     }
