@@ -92,7 +92,12 @@ fn racy_add<T: Scalar>(cell: &AtomicU64, delta: T) -> T {
     let old = T::from_bits(cell.load(Ordering::Relaxed));
     // The window where a lost update happens: the thread may be switched out here while
     // others increment, and its store below then overwrites their work.
+    // `yield_now` does nothing on wasm32, so a short spin keeps the window open there too,
+    // where the workers run truly in parallel on Web Workers.
     std::thread::yield_now();
+    for _ in 0..16 {
+        std::hint::spin_loop();
+    }
     let new = old.plus(delta);
     cell.store(new.to_bits(), Ordering::Relaxed);
     new
