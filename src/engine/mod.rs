@@ -7,6 +7,7 @@ pub mod error;
 pub mod liveness;
 pub mod record;
 pub mod run;
+pub mod sync;
 pub mod trace;
 pub mod wait;
 
