@@ -18,7 +18,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 /// The exit code of a worker stopped by cancellation (Python shows `-15`, `-SIGTERM`, for
 /// a terminated process): distinct from a clean `0` and from an exception's `1`.
@@ -54,7 +54,9 @@ pub struct Threads {
     pool: Arc<rayon::ThreadPool>,
     size: usize,
     live: Arc<AtomicUsize>,
-    roster: Arc<Mutex<HashMap<u32, Vec<Worker>>>>,
+    /// Started workers per run id, for [`Threads::end_of_main`]. Weak: a finished worker
+    /// whose handles are gone is forgotten, so old runs (and their recorders) are freed.
+    roster: Arc<Mutex<HashMap<u32, Vec<Weak<Shared>>>>>,
 }
 
 /// Pool threads reserved for blocking work; given back when dropped.
@@ -133,9 +135,14 @@ impl Threads {
 
     fn remember(&self, ctx: &RunCtx, w: &Worker) {
         let mut roster = super::liveness::lock(&self.roster);
-        let list = roster.entry(ctx.id()).or_default();
-        list.retain(|w| w.is_alive());
-        list.push(w.clone());
+        for list in roster.values_mut() {
+            list.retain(|w| w.strong_count() > 0);
+        }
+        roster.retain(|_, list| !list.is_empty());
+        roster
+            .entry(ctx.id())
+            .or_default()
+            .push(Arc::downgrade(&w.shared));
     }
 
     /// What Python does when the main program ends: wait for every non-daemon worker of the
@@ -143,9 +150,13 @@ impl Threads {
     /// run is cancelled, which makes each daemon stop at its next wait or check and gives
     /// its pool thread back. Returns the names of the daemons that were abandoned.
     pub fn end_of_main(&self, ctx: &Arc<RunCtx>) -> EngineResult<Vec<String>> {
-        let workers = super::liveness::lock(&self.roster)
+        let workers: Vec<Worker> = super::liveness::lock(&self.roster)
             .remove(&ctx.id())
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .map(|shared| Worker { shared })
+            .collect();
         for w in workers.iter().filter(|w| !w.daemon()) {
             w.join()?;
         }
