@@ -4,12 +4,18 @@
 //! only, so it runs under native `cargo test` and unchanged on the browser's Web Workers.
 
 pub mod error;
+pub mod executor;
+pub mod gil;
 pub mod liveness;
+pub mod pickle;
+pub mod pool;
 pub mod record;
 pub mod run;
 pub mod sync;
 pub mod trace;
 pub mod wait;
+pub mod work;
+pub mod worker;
 
 pub use error::{EngineError, EngineResult};
 pub use run::RunCtx;
