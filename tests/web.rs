@@ -28,7 +28,10 @@ async fn a_run_time_pool_computes_on_several_web_workers() {
     let results: Vec<_> = rx.iter().collect();
     let total: u64 = results.iter().map(|(_, s)| s).sum();
     assert_eq!(total, (0..6000u64).map(|x| x * x).sum::<u64>());
-    assert!(results.iter().all(|(i, _)| i.is_some()), "every part ran on a pool thread");
+    assert!(
+        results.iter().all(|(i, _)| i.is_some()),
+        "every part ran on a pool thread"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -46,7 +49,10 @@ async fn the_engine_runs_unchanged_on_the_browser_pool() {
         .collect();
     assert_eq!(printers.len(), 4, "four workers printed");
     assert_eq!(
-        events.iter().filter(|e| matches!(e.kind, EventKind::Print { .. })).count(),
+        events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Print { .. }))
+            .count(),
         12
     );
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));

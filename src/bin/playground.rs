@@ -29,7 +29,8 @@ mod cli {
     use std::sync::Arc;
     use std::time::Duration;
 
-    const USAGE: &str = "usage: playground list | playground run <id> [--<knob> <value>]... [--trace FILE]";
+    const USAGE: &str =
+        "usage: playground list | playground run <id> [--<knob> <value>]... [--trace FILE]";
 
     pub fn main(args: &[String]) -> Result<(), String> {
         match args.first().map(String::as_str) {
@@ -47,9 +48,13 @@ mod cli {
     }
 
     fn run(args: &[String]) -> Result<(), String> {
-        let id = args.first().ok_or("run needs a scenario id; `playground list` shows them")?;
+        let id = args
+            .first()
+            .ok_or("run needs a scenario id; `playground list` shows them")?;
         if id != "smoke" {
-            return Err(format!("unknown scenario `{id}`; `playground list` shows the ids"));
+            return Err(format!(
+                "unknown scenario `{id}`; `playground list` shows the ids"
+            ));
         }
         let mut workers = 4usize;
         let mut rest = args[1..].iter();
@@ -78,7 +83,12 @@ mod cli {
             let (ctx, pool) = (ctx.clone(), pool.clone());
             std::thread::spawn(move || {
                 let _main = ctx.enter(0);
-                ctx.emit(None, EventKind::RunStart { scenario: "smoke".into() });
+                ctx.emit(
+                    None,
+                    EventKind::RunStart {
+                        scenario: "smoke".into(),
+                    },
+                );
                 let r = concurrency_playground::scenarios::smoke::run(
                     &ctx,
                     &pool,
@@ -107,7 +117,12 @@ mod cli {
                         names.insert(e.worker, name);
                     }
                     EventKind::Print { text } => {
-                        let _ = write!(out, "[{}] {}", names.get(&e.worker).map_or("?", |s| s), text);
+                        let _ = write!(
+                            out,
+                            "[{}] {}",
+                            names.get(&e.worker).map_or("?", |s| s),
+                            text
+                        );
                     }
                     EventKind::RunEnd { outcome } => finished = Some(outcome),
                     _ => {}

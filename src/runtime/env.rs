@@ -4,7 +4,8 @@
 use wasm_bindgen::JsValue;
 
 /// Why live workers may be unavailable, in plain words, with the fix.
-pub const NOT_ISOLATED: &str = "Live workers need a cross-origin isolated page, and this one is not. \
+pub const NOT_ISOLATED: &str =
+    "Live workers need a cross-origin isolated page, and this one is not. \
 Browsers only let Web Workers share memory when the server sends the headers \
 Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp \
 (and, inside an iframe, when the host page is isolated too and allows it). \

@@ -117,7 +117,9 @@ pub fn build(size: usize, label: &str) -> Result<Arc<ThreadPool>, String> {
                 Err(e) => {
                     // SAFETY: the Worker never started, so nobody else owns the builder.
                     drop(unsafe { Box::from_raw(ptr) });
-                    Err(std::io::Error::other(format!("could not start a Web Worker: {e:?}")))
+                    Err(std::io::Error::other(format!(
+                        "could not start a Web Worker: {e:?}"
+                    )))
                 }
             }
         })

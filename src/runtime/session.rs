@@ -21,7 +21,9 @@ pub enum PoolState {
     /// Not isolated: no Worker can share memory. The string says why and how to fix it.
     Unavailable(String),
     Starting,
-    Ready { size: usize },
+    Ready {
+        size: usize,
+    },
     Failed(String),
 }
 
