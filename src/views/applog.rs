@@ -116,7 +116,10 @@ mod tests {
         assert_eq!(a.get(CHUNK * 2 + 7), Some(&(CHUNK * 2 + 7)));
         assert_eq!(b.last(), Some(&99_999));
         assert_eq!(a.iter().count(), a.len());
-        assert_eq!(a.range(CHUNK - 1, CHUNK + 1).copied().collect::<Vec<_>>(), vec![CHUNK - 1, CHUNK]);
+        assert_eq!(
+            a.range(CHUNK - 1, CHUNK + 1).copied().collect::<Vec<_>>(),
+            vec![CHUNK - 1, CHUNK]
+        );
         assert_eq!(a.partition_point(|&v| v < 700), 700);
     }
 }

@@ -30,7 +30,9 @@ pub enum LineKind {
     /// Text printed to the shared stdout.
     Output,
     /// A `logging` record, with its level name.
-    Log { level: String },
+    Log {
+        level: String,
+    },
     Notice(NoticeKind),
 }
 
@@ -81,11 +83,7 @@ impl ConsoleLine {
 
     /// Append a piece by `e.worker`, remembering where a new writer starts.
     fn push_piece(&mut self, piece: &str, e: &Event) {
-        let last_writer = self
-            .segments
-            .last()
-            .map(|s| s.1)
-            .unwrap_or(self.writers[0]);
+        let last_writer = self.segments.last().map(|s| s.1).unwrap_or(self.writers[0]);
         if e.worker != last_writer {
             if self.segments.is_empty() {
                 self.segments.push((0, last_writer));
@@ -152,9 +150,11 @@ impl Console {
                 line.text = text.trim_end_matches('\n').to_string();
                 self.finish(line);
             }
-            EventKind::Deadlock { cycle } => {
-                self.notice(NoticeKind::Deadlock, format!("Deadlock: {}", cycle.join("; ")), e)
-            }
+            EventKind::Deadlock { cycle } => self.notice(
+                NoticeKind::Deadlock,
+                format!("Deadlock: {}", cycle.join("; ")),
+                e,
+            ),
             EventKind::Stall { ms, waiting } => self.notice(
                 NoticeKind::Stall,
                 format!("No progress for {ms} ms; waiting: {}", waiting.join(", ")),

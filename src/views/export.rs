@@ -50,7 +50,10 @@ fn nest_into_tracks(mut spans: Vec<Span>) -> Vec<Vec<Span>> {
     for s in spans {
         let mut placed = false;
         for (t, stack) in stacks.iter_mut().enumerate() {
-            while stack.last().is_some_and(|&end| end <= s.start_us && end < s.end_us) {
+            while stack
+                .last()
+                .is_some_and(|&end| end <= s.start_us && end < s.end_us)
+            {
                 stack.pop();
             }
             if stack.last().is_none_or(|&end| end >= s.end_us) {
@@ -70,7 +73,10 @@ fn nest_into_tracks(mut spans: Vec<Span>) -> Vec<Vec<Span>> {
 
 /// Balanced `B`/`E` events for one strictly nested track, in stack order.
 fn begin_end_events(track: &[Span], tid: u64, names: &Timeline, out: &mut Vec<Value>) {
-    let cat = track.first().map(|s| GROUP_CAT[group(s.kind)]).unwrap_or("run");
+    let cat = track
+        .first()
+        .map(|s| GROUP_CAT[group(s.kind)])
+        .unwrap_or("run");
     let mut open: Vec<u64> = Vec::new();
     let end = |ts: u64, out: &mut Vec<Value>| {
         out.push(json!({"ph": "E", "pid": PID, "tid": tid, "ts": ts}));
@@ -116,8 +122,10 @@ pub fn chrome_trace(events: &[Event], title: &str) -> String {
     let timeline = Timeline::build(events);
     let now = timeline.now_us();
     let mut out: Vec<Value> = Vec::new();
-    out.push(json!({"ph": "M", "pid": PID, "tid": 0, "name": "process_name",
-                    "args": {"name": title}}));
+    out.push(
+        json!({"ph": "M", "pid": PID, "tid": 0, "name": "process_name",
+                    "args": {"name": title}}),
+    );
     // Every worker's first track is its "main" thread: instants and flows go there.
     let mut main_tid: BTreeMap<WorkerId, u64> = BTreeMap::new();
     let mut next_tid = 1u64;
@@ -136,11 +144,19 @@ pub fn chrome_trace(events: &[Event], title: &str) -> String {
                 let tid = next_tid;
                 next_tid += 1;
                 main_tid.entry(lane.worker).or_insert(tid);
-                let extra = if i == 0 { String::new() } else { format!(" #{}", i + 1) };
-                out.push(json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name",
-                                "args": {"name": format!("{name}{}{extra}", GROUP_SUFFIX[g])}}));
-                out.push(json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index",
-                                "args": {"sort_index": tid}}));
+                let extra = if i == 0 {
+                    String::new()
+                } else {
+                    format!(" #{}", i + 1)
+                };
+                out.push(
+                    json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name",
+                                "args": {"name": format!("{name}{}{extra}", GROUP_SUFFIX[g])}}),
+                );
+                out.push(
+                    json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index",
+                                "args": {"sort_index": tid}}),
+                );
                 begin_end_events(track, tid, &timeline, &mut out);
             }
         }
@@ -161,7 +177,11 @@ fn instants_counters_flows(
     out: &mut Vec<Value>,
 ) {
     let tid = |w: WorkerId| main_tid.get(&w).copied().unwrap_or(0);
-    let obj_name = |e: &Event| e.object.map(|o| timeline.roster.object_name(o)).unwrap_or_default();
+    let obj_name = |e: &Event| {
+        e.object
+            .map(|o| timeline.roster.object_name(o))
+            .unwrap_or_default()
+    };
     // Puts waiting for their get, per (queue, item): the flow arrows.
     let mut pending_puts: HashMap<(u32, u64), VecDeque<(u64, WorkerId)>> = HashMap::new();
     let mut next_flow = 1u64;
@@ -170,29 +190,46 @@ fn instants_counters_flows(
             json!({"ph": "i", "s": "t", "pid": PID, "tid": tid(e.worker), "ts": e.t_us,
                    "name": name, "cat": "event", "args": args})
         };
-        let counter = |name: String, key: &str, v: i64| {
-            json!({"ph": "C", "pid": PID, "tid": 0, "ts": e.t_us, "name": name, "args": {key: v}})
-        };
+        let counter = |name: String, key: &str, v: i64| json!({"ph": "C", "pid": PID, "tid": 0, "ts": e.t_us, "name": name, "args": {key: v}});
         match &e.kind {
             EventKind::QueuePut { item, len } => {
-                out.push(instant(format!("put {item}"), json!({"queue": obj_name(e), "item": item, "len": len})));
-                out.push(counter(format!("{} length", obj_name(e)), "len", *len as i64));
+                out.push(instant(
+                    format!("put {item}"),
+                    json!({"queue": obj_name(e), "item": item, "len": len}),
+                ));
+                out.push(counter(
+                    format!("{} length", obj_name(e)),
+                    "len",
+                    *len as i64,
+                ));
                 pending_puts
                     .entry((e.object.unwrap_or(0), *item))
                     .or_default()
                     .push_back((e.t_us, e.worker));
             }
             EventKind::QueueGet { item, len } => {
-                out.push(instant(format!("get {item}"), json!({"queue": obj_name(e), "item": item, "len": len})));
-                out.push(counter(format!("{} length", obj_name(e)), "len", *len as i64));
+                out.push(instant(
+                    format!("get {item}"),
+                    json!({"queue": obj_name(e), "item": item, "len": len}),
+                ));
+                out.push(counter(
+                    format!("{} length", obj_name(e)),
+                    "len",
+                    *len as i64,
+                ));
                 let key = (e.object.unwrap_or(0), *item);
-                if let Some((put_t, put_w)) = pending_puts.get_mut(&key).and_then(|q| q.pop_front()) {
+                if let Some((put_t, put_w)) = pending_puts.get_mut(&key).and_then(|q| q.pop_front())
+                {
                     let id = next_flow;
                     next_flow += 1;
-                    out.push(json!({"ph": "s", "id": id, "pid": PID, "tid": tid(put_w), "ts": put_t,
-                                    "name": "item", "cat": "queue"}));
-                    out.push(json!({"ph": "f", "bp": "e", "id": id, "pid": PID, "tid": tid(e.worker),
-                                    "ts": e.t_us, "name": "item", "cat": "queue"}));
+                    out.push(
+                        json!({"ph": "s", "id": id, "pid": PID, "tid": tid(put_w), "ts": put_t,
+                                    "name": "item", "cat": "queue"}),
+                    );
+                    out.push(
+                        json!({"ph": "f", "bp": "e", "id": id, "pid": PID, "tid": tid(e.worker),
+                                    "ts": e.t_us, "name": "item", "cat": "queue"}),
+                    );
                 }
             }
             EventKind::Print { text } => out.push(instant("print".into(), json!({"text": text}))),
@@ -260,8 +297,8 @@ pub fn load_trace(bytes: &[u8]) -> Result<TraceFile, String> {
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| "The file is not text (UTF-8), so it is not a trace file.".to_string())?;
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| format!("The file is not valid JSON ({e})."))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| format!("The file is not valid JSON ({e})."))?;
     let Value::Object(mut obj) = value else {
         return Err("The file is JSON but not a trace: expected an object at the top.".into());
     };
@@ -305,7 +342,8 @@ pub fn load_trace(bytes: &[u8]) -> Result<TraceFile, String> {
     };
     let mut events = Vec::with_capacity(raw.len());
     for (i, v) in raw.into_iter().enumerate() {
-        let e: Event = serde_json::from_value(v).map_err(|err| format!("Event #{i} is malformed: {err}."))?;
+        let e: Event =
+            serde_json::from_value(v).map_err(|err| format!("Event #{i} is malformed: {err}."))?;
         events.push(e);
     }
     Ok(TraceFile {

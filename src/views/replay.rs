@@ -141,7 +141,8 @@ impl Replay {
             }
         }
         while self.pos < target {
-            if self.pos % self.interval == 0 && self.checkpoints.len() == self.pos / self.interval
+            if self.pos.is_multiple_of(self.interval)
+                && self.checkpoints.len() == self.pos / self.interval
             {
                 self.checkpoints.push(self.views.clone());
             }

@@ -3,7 +3,9 @@
 //! Maps, not vectors indexed by id: a loaded trace file is untrusted, and an id of
 //! `u32::MAX` must not make a view allocate gigabytes.
 
-use crate::engine::trace::{Event, EventKind, Flavour, ObjectId, ObjectKind, WorkerId, MAIN_WORKER};
+use crate::engine::trace::{
+    Event, EventKind, Flavour, ObjectId, ObjectKind, WorkerId, MAIN_WORKER,
+};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]

@@ -150,11 +150,11 @@ impl StatePanel {
             K::SemRelease { value } => {
                 o.value = Some(*value);
                 // Anybody may release; the releaser leaves if inside, else the oldest.
-                let i = o.holders.iter().position(|&x| x == w).or(if o.holders.is_empty() {
-                    None
-                } else {
-                    Some(0)
-                });
+                let i = o
+                    .holders
+                    .iter()
+                    .position(|&x| x == w)
+                    .or(if o.holders.is_empty() { None } else { Some(0) });
                 if let Some(i) = i {
                     o.holders.remove(i);
                 }
@@ -268,7 +268,10 @@ impl StatePanel {
                 if o.flag == Some(true) { "set" } else { "clear" }
             ),
             Some(ObjectKind::Barrier) => {
-                format!("{}: {}/{} arrived, {} round(s){waiting}", o.name, o.arrived, o.parties, o.rounds)
+                format!(
+                    "{}: {}/{} arrived, {} round(s){waiting}",
+                    o.name, o.arrived, o.parties, o.rounds
+                )
             }
             _ if o.holders.is_empty() => format!("{}: free{waiting}", o.name),
             _ => format!("{}: held by {}{waiting}", o.name, names(&o.holders)),

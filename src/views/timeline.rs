@@ -324,8 +324,10 @@ impl Timeline {
             }
             K::QueuePut { item, .. } | K::QueueGet { item, .. } => {
                 lane.close_span(e, |s| {
-                    matches!(s.kind, SpanKind::QueueBlockedPut | SpanKind::QueueBlockedGet)
-                        && s.object == obj
+                    matches!(
+                        s.kind,
+                        SpanKind::QueueBlockedPut | SpanKind::QueueBlockedGet
+                    ) && s.object == obj
                 });
                 let m = if matches!(e.kind, K::QueuePut { .. }) {
                     MarkerKind::Put { item: *item }
@@ -526,10 +528,7 @@ impl Timeline {
 
     /// The timeline's text alternative: one sentence per worker.
     pub fn summary(&self) -> Vec<String> {
-        self.lanes
-            .keys()
-            .map(|&w| self.lane_summary(w))
-            .collect()
+        self.lanes.keys().map(|&w| self.lane_summary(w)).collect()
     }
 
     pub fn lane_summary(&self, w: WorkerId) -> String {

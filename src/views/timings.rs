@@ -175,7 +175,9 @@ impl Timings {
     /// Run start to run end; while running, to the latest event.
     pub fn wall_us(&self) -> u64 {
         let start = self.run_start_us.unwrap_or(0);
-        self.run_end_us.unwrap_or(self.last_us).saturating_sub(start)
+        self.run_end_us
+            .unwrap_or(self.last_us)
+            .saturating_sub(start)
     }
 
     pub fn tasks(&self) -> &AppendLog<TaskRecord> {
@@ -251,9 +253,17 @@ impl Timings {
         let mut s = String::from("metric,value\n");
         s.push_str(&format!("wall_us,{}\n", self.wall_us()));
         s.push_str(&format!("tasks,{}\n", self.done.len()));
-        s.push_str(&format!("throughput_per_s,{:.3}\n", self.throughput_per_s()));
+        s.push_str(&format!(
+            "throughput_per_s,{:.3}\n",
+            self.throughput_per_s()
+        ));
         if let Some(l) = self.latency() {
-            for (k, v) in [("min", l.min), ("p50", l.p50), ("p95", l.p95), ("max", l.max)] {
+            for (k, v) in [
+                ("min", l.min),
+                ("p50", l.p50),
+                ("p95", l.p95),
+                ("max", l.max),
+            ] {
                 s.push_str(&format!("latency_{k}_us,{v}\n"));
             }
         }
