@@ -13,7 +13,7 @@ use crate::engine::trace::{Event, EventKind, ObjectId, QueueOp, WorkerId};
 use std::collections::BTreeMap;
 
 /// What a worker was doing during a span.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SpanKind {
     /// From `WorkerStart` (or `RunStart` for the main program) to its end.
     Lifetime,
