@@ -666,7 +666,7 @@ fn rich_trace() -> Tr {
     t.ev(69, 2, Some(2), EventKind::QueueGet { item: 1, len: 1 });
     t.ev(70, 2, Some(2), EventKind::QueueGet { item: 2, len: 0 });
     t.ev(71, 2, Some(4), EventKind::SemAcquire { value: 0 });
-    t.print(72, 2, "done\n");
+    t.print(72, 2, "done \"quoted\"\t\u{1} \\ é\n");
     t.ev(
         73,
         0,
@@ -747,7 +747,7 @@ fn chrome_export_is_balanced_named_and_linked() {
     // Instants with args, counters.
     assert!(evs
         .iter()
-        .any(|e| ph(e) == "i" && e["args"]["text"] == "done\n"));
+        .any(|e| ph(e) == "i" && e["args"]["text"] == "done \"quoted\"\t\u{1} \\ é\n"));
     assert!(evs
         .iter()
         .any(|e| ph(e) == "i" && e["name"] == "put 2" && e["args"]["len"] == 2));

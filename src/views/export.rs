@@ -10,10 +10,12 @@
 //!   clear messages, never a panic.
 
 use super::timeline::{Span, SpanKind, Timeline};
-use crate::engine::trace::{Event, EventKind, WorkerId};
+use crate::engine::trace::{Event, EventKind, ObjectId, WorkerId};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt::Write as _;
 
 pub const TRACE_FORMAT: &str = "concurrency-playground-trace";
 pub const TRACE_VERSION: u64 = 1;
@@ -71,48 +73,157 @@ fn nest_into_tracks(mut spans: Vec<Span>) -> Vec<Vec<Span>> {
     tracks
 }
 
+/// A value in a Chrome event's `args`.
+enum Arg<'a> {
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+    List(&'a [String]),
+}
+
+/// Writes the Chrome JSON straight into a string: building a `serde_json::Value` per
+/// event made a 100k-event export take seconds.
+struct ChromeOut {
+    buf: String,
+    count: usize,
+}
+
+impl ChromeOut {
+    /// Open an event object with its common fields; finish it with [`end`](Self::end).
+    fn open(&mut self, ph: &str, tid: u64, ts: u64) -> &mut Self {
+        if self.count > 0 {
+            self.buf.push(',');
+        }
+        self.count += 1;
+        let _ = write!(
+            self.buf,
+            "\n{{\"ph\":\"{ph}\",\"pid\":{PID},\"tid\":{tid},\"ts\":{ts}"
+        );
+        self
+    }
+
+    fn str(&mut self, key: &str, value: &str) -> &mut Self {
+        let _ = write!(self.buf, ",\"{key}\":");
+        push_json_str(&mut self.buf, value);
+        self
+    }
+
+    fn num(&mut self, key: &str, value: u64) -> &mut Self {
+        let _ = write!(self.buf, ",\"{key}\":{value}");
+        self
+    }
+
+    fn args(&mut self, args: &[(&str, Arg)]) -> &mut Self {
+        self.buf.push_str(",\"args\":{");
+        for (i, (k, v)) in args.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(',');
+            }
+            push_json_str(&mut self.buf, k);
+            self.buf.push(':');
+            match v {
+                Arg::Str(s) => push_json_str(&mut self.buf, s),
+                Arg::Int(n) => {
+                    let _ = write!(self.buf, "{n}");
+                }
+                Arg::Bool(b) => {
+                    let _ = write!(self.buf, "{b}");
+                }
+                Arg::List(items) => {
+                    self.buf.push('[');
+                    for (j, item) in items.iter().enumerate() {
+                        if j > 0 {
+                            self.buf.push(',');
+                        }
+                        push_json_str(&mut self.buf, item);
+                    }
+                    self.buf.push(']');
+                }
+            }
+        }
+        self.buf.push('}');
+        self
+    }
+
+    fn end(&mut self) {
+        self.buf.push('}');
+    }
+}
+
+/// A JSON string literal, escaped.
+fn push_json_str(buf: &mut String, s: &str) {
+    buf.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => buf.push_str("\\\""),
+            '\\' => buf.push_str("\\\\"),
+            '\n' => buf.push_str("\\n"),
+            '\r' => buf.push_str("\\r"),
+            '\t' => buf.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(buf, "\\u{:04x}", c as u32);
+            }
+            c => buf.push(c),
+        }
+    }
+    buf.push('"');
+}
+
+/// An object's name without allocating when the trace named it.
+fn object_name(t: &Timeline, id: ObjectId) -> Cow<'_, str> {
+    match t.roster.object(id) {
+        Some(o) => Cow::Borrowed(o.name.as_str()),
+        None => Cow::Owned(format!("object-{id}")),
+    }
+}
+
 /// Balanced `B`/`E` events for one strictly nested track, in stack order.
-fn begin_end_events(track: &[Span], tid: u64, names: &Timeline, out: &mut Vec<Value>) {
+fn begin_end_events(track: &[Span], tid: u64, names: &Timeline, out: &mut ChromeOut) {
     let cat = track
         .first()
         .map(|s| GROUP_CAT[group(s.kind)])
         .unwrap_or("run");
     let mut open: Vec<u64> = Vec::new();
-    let end = |ts: u64, out: &mut Vec<Value>| {
-        out.push(json!({"ph": "E", "pid": PID, "tid": tid, "ts": ts}));
-    };
+    let mut name = String::new();
     for s in track {
         while let Some(&top) = open.last() {
             if top <= s.start_us && top < s.end_us {
-                end(top, out);
+                out.open("E", tid, top).end();
                 open.pop();
             } else {
                 break;
             }
         }
-        let mut args = Map::new();
-        if let Some(o) = s.object {
-            args.insert("object".into(), json!(names.roster.object_name(o)));
+        name.clear();
+        let object = s.object.map(|o| object_name(names, o));
+        match (s.kind, &object) {
+            (SpanKind::Task, _) => {
+                let _ = write!(name, "task {}", s.task.unwrap_or(0));
+            }
+            (k, Some(o)) if k != SpanKind::Lifetime => {
+                let _ = write!(name, "{} {o}", k.label());
+            }
+            (k, _) => name.push_str(k.label()),
+        }
+        let mut args: Vec<(&str, Arg)> = Vec::new();
+        if let Some(o) = &object {
+            args.push(("object", Arg::Str(o)));
         }
         if let Some(t) = s.task {
-            args.insert("task".into(), json!(t));
+            args.push(("task", Arg::Int(t as i64)));
         }
         if s.is_open() {
-            args.insert("open_at_end".into(), json!(true));
+            args.push(("open_at_end", Arg::Bool(true)));
         }
-        let name = match (s.kind, s.object) {
-            (SpanKind::Task, _) => format!("task {}", s.task.unwrap_or(0)),
-            (k, Some(o)) if k != SpanKind::Lifetime => {
-                format!("{} {}", k.label(), names.roster.object_name(o))
-            }
-            (k, _) => k.label().to_string(),
-        };
-        out.push(json!({"ph": "B", "pid": PID, "tid": tid, "ts": s.start_us,
-                        "name": name, "cat": cat, "args": args}));
+        out.open("B", tid, s.start_us)
+            .str("name", &name)
+            .str("cat", cat)
+            .args(&args)
+            .end();
         open.push(s.end_us);
     }
     while let Some(top) = open.pop() {
-        end(top, out);
+        out.open("E", tid, top).end();
     }
 }
 
@@ -121,11 +232,17 @@ fn begin_end_events(track: &[Span], tid: u64, names: &Timeline, out: &mut Vec<Va
 pub fn chrome_trace(events: &[Event], title: &str) -> String {
     let timeline = Timeline::build(events);
     let now = timeline.now_us();
-    let mut out: Vec<Value> = Vec::new();
-    out.push(
-        json!({"ph": "M", "pid": PID, "tid": 0, "name": "process_name",
-                    "args": {"name": title}}),
-    );
+    let mut out = ChromeOut {
+        buf: String::with_capacity(events.len() * 100 + 256),
+        count: 0,
+    };
+    out.buf.push_str("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"generator\":\"concurrency-playground\",\"title\":");
+    push_json_str(&mut out.buf, title);
+    out.buf.push_str("},\"traceEvents\":[");
+    out.open("M", 0, 0)
+        .str("name", "process_name")
+        .args(&[("name", Arg::Str(title))])
+        .end();
     // Every worker's first track is its "main" thread: instants and flows go there.
     let mut main_tid: BTreeMap<WorkerId, u64> = BTreeMap::new();
     let mut next_tid = 1u64;
@@ -149,104 +266,116 @@ pub fn chrome_trace(events: &[Event], title: &str) -> String {
                 } else {
                     format!(" #{}", i + 1)
                 };
-                out.push(
-                    json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name",
-                                "args": {"name": format!("{name}{}{extra}", GROUP_SUFFIX[g])}}),
-                );
-                out.push(
-                    json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index",
-                                "args": {"sort_index": tid}}),
-                );
+                let thread = format!("{name}{}{extra}", GROUP_SUFFIX[g]);
+                out.open("M", tid, 0)
+                    .str("name", "thread_name")
+                    .args(&[("name", Arg::Str(&thread))])
+                    .end();
+                out.open("M", tid, 0)
+                    .str("name", "thread_sort_index")
+                    .args(&[("sort_index", Arg::Int(tid as i64))])
+                    .end();
                 begin_end_events(track, tid, &timeline, &mut out);
             }
         }
     }
     instants_counters_flows(events, &timeline, &main_tid, &mut out);
-    let doc = json!({
-        "traceEvents": out,
-        "displayTimeUnit": "ms",
-        "otherData": {"generator": "concurrency-playground", "title": title},
-    });
-    doc.to_string()
+    out.buf.push_str("\n]}");
+    out.buf
 }
 
 fn instants_counters_flows(
     events: &[Event],
     timeline: &Timeline,
     main_tid: &BTreeMap<WorkerId, u64>,
-    out: &mut Vec<Value>,
+    out: &mut ChromeOut,
 ) {
     let tid = |w: WorkerId| main_tid.get(&w).copied().unwrap_or(0);
-    let obj_name = |e: &Event| {
-        e.object
-            .map(|o| timeline.roster.object_name(o))
-            .unwrap_or_default()
-    };
     // Puts waiting for their get, per (queue, item): the flow arrows.
     let mut pending_puts: HashMap<(u32, u64), VecDeque<(u64, WorkerId)>> = HashMap::new();
     let mut next_flow = 1u64;
+    let mut name = String::new();
     for e in events {
-        let instant = |name: String, args: Value| {
-            json!({"ph": "i", "s": "t", "pid": PID, "tid": tid(e.worker), "ts": e.t_us,
-                   "name": name, "cat": "event", "args": args})
+        let obj = e
+            .object
+            .map(|o| object_name(timeline, o))
+            .unwrap_or(Cow::Borrowed(""));
+        name.clear();
+        let instant = |out: &mut ChromeOut, name: &str, args: &[(&str, Arg)]| {
+            out.open("i", tid(e.worker), e.t_us)
+                .str("s", "t")
+                .str("name", name)
+                .str("cat", "event")
+                .args(args)
+                .end();
         };
-        let counter = |name: String, key: &str, v: i64| json!({"ph": "C", "pid": PID, "tid": 0, "ts": e.t_us, "name": name, "args": {key: v}});
+        let counter = |out: &mut ChromeOut, name: &str, key: &str, v: i64| {
+            out.open("C", 0, e.t_us)
+                .str("name", name)
+                .args(&[(key, Arg::Int(v))])
+                .end();
+        };
         match &e.kind {
-            EventKind::QueuePut { item, len } => {
-                out.push(instant(
-                    format!("put {item}"),
-                    json!({"queue": obj_name(e), "item": item, "len": len}),
-                ));
-                out.push(counter(
-                    format!("{} length", obj_name(e)),
-                    "len",
-                    *len as i64,
-                ));
-                pending_puts
-                    .entry((e.object.unwrap_or(0), *item))
-                    .or_default()
-                    .push_back((e.t_us, e.worker));
-            }
-            EventKind::QueueGet { item, len } => {
-                out.push(instant(
-                    format!("get {item}"),
-                    json!({"queue": obj_name(e), "item": item, "len": len}),
-                ));
-                out.push(counter(
-                    format!("{} length", obj_name(e)),
-                    "len",
-                    *len as i64,
-                ));
+            EventKind::QueuePut { item, len } | EventKind::QueueGet { item, len } => {
+                let put = matches!(e.kind, EventKind::QueuePut { .. });
+                let _ = write!(name, "{} {item}", if put { "put" } else { "get" });
+                let args = [
+                    ("queue", Arg::Str(&obj)),
+                    ("item", Arg::Int(*item as i64)),
+                    ("len", Arg::Int(*len as i64)),
+                ];
+                instant(out, &name, &args);
+                name.clear();
+                let _ = write!(name, "{obj} length");
+                counter(out, &name, "len", *len as i64);
                 let key = (e.object.unwrap_or(0), *item);
-                if let Some((put_t, put_w)) = pending_puts.get_mut(&key).and_then(|q| q.pop_front())
+                if put {
+                    pending_puts
+                        .entry(key)
+                        .or_default()
+                        .push_back((e.t_us, e.worker));
+                } else if let Some((put_t, put_w)) =
+                    pending_puts.get_mut(&key).and_then(|q| q.pop_front())
                 {
                     let id = next_flow;
                     next_flow += 1;
-                    out.push(
-                        json!({"ph": "s", "id": id, "pid": PID, "tid": tid(put_w), "ts": put_t,
-                                    "name": "item", "cat": "queue"}),
-                    );
-                    out.push(
-                        json!({"ph": "f", "bp": "e", "id": id, "pid": PID, "tid": tid(e.worker),
-                                    "ts": e.t_us, "name": "item", "cat": "queue"}),
-                    );
+                    out.open("s", tid(put_w), put_t)
+                        .num("id", id)
+                        .str("name", "item")
+                        .str("cat", "queue")
+                        .end();
+                    out.open("f", tid(e.worker), e.t_us)
+                        .str("bp", "e")
+                        .num("id", id)
+                        .str("name", "item")
+                        .str("cat", "queue")
+                        .end();
                 }
             }
-            EventKind::Print { text } => out.push(instant("print".into(), json!({"text": text}))),
+            EventKind::Print { text } => instant(out, "print", &[("text", Arg::Str(text))]),
             EventKind::Log { level, text } => {
-                out.push(instant(format!("log {level}"), json!({"text": text})))
+                let _ = write!(name, "log {level}");
+                instant(out, &name, &[("text", Arg::Str(text))]);
             }
-            EventKind::EventSet => out.push(instant(format!("set {}", obj_name(e)), json!({}))),
-            EventKind::EventClear => out.push(instant(format!("clear {}", obj_name(e)), json!({}))),
+            EventKind::EventSet => {
+                let _ = write!(name, "set {obj}");
+                instant(out, &name, &[]);
+            }
+            EventKind::EventClear => {
+                let _ = write!(name, "clear {obj}");
+                instant(out, &name, &[]);
+            }
             EventKind::CondNotify { n } => {
-                out.push(instant(format!("notify {}", obj_name(e)), json!({"n": n})))
+                let _ = write!(name, "notify {obj}");
+                instant(out, &name, &[("n", Arg::Int(*n as i64))]);
             }
             EventKind::SemAcquire { value } | EventKind::SemRelease { value } => {
-                out.push(counter(format!("{} value", obj_name(e)), "value", *value))
+                let _ = write!(name, "{obj} value");
+                counter(out, &name, "value", *value);
             }
-            EventKind::Counter { name, value } => out.push(counter(name.clone(), "value", *value)),
+            EventKind::Counter { name, value } => counter(out, name, "value", *value),
             EventKind::Deadlock { cycle } => {
-                out.push(instant("deadlock".into(), json!({"cycle": cycle})))
+                instant(out, "deadlock", &[("cycle", Arg::List(cycle))])
             }
             _ => {}
         }
