@@ -388,6 +388,14 @@ fn queue_blocking_tasks_gil_sleep_and_summary() {
         summary,
         "Thread-1: ran 2 tasks, blocked 8.0 ms on queues, slept 10.0 ms, held the GIL 25% of the time"
     );
+    let times = Timings::worker_times(&tl);
+    let t1 = times.iter().find(|w| w.worker == 1).unwrap();
+    assert_eq!(t1.name, "Thread-1");
+    assert_eq!(
+        (t1.alive_us, t1.busy_us, t1.waiting_us, t1.sleeping_us),
+        (80_000, 20_000, 8_000, 10_000)
+    );
+    assert_eq!((t1.gil_us, t1.tasks), (20_000, 2));
     let markers = tl.markers_in(1, 0, 100_000);
     assert_eq!(markers.len(), 1);
     assert_eq!(tl.markers_in(0, 4_000, 6_000).len(), 1);
@@ -1036,7 +1044,7 @@ fn a_100k_event_trace_builds_quickly() {
     let v = Views::build(&t.events);
     let build = start.elapsed();
     assert_eq!(v.timings.tasks().len() as u64, n);
-    let mut r = Replay::new(t.events.clone());
+    let mut r = Replay::from_trace(TraceFile::new("bench", "", t.events.clone()));
     r.seek(r.len());
     let start = std::time::Instant::now();
     for k in 1..=20 {

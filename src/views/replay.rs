@@ -12,6 +12,11 @@ use crate::engine::trace::Event;
 /// Events between checkpoints: a backward seek applies at most this many.
 pub const DEFAULT_CHECKPOINT_INTERVAL: usize = 2048;
 
+/// At most this many checkpoints for a long trace (the interval grows instead). A
+/// checkpoint shares its logs, but its small live state (open spans, queue contents,
+/// tasks submitted and not started) is copied, so their number is what memory pays for.
+pub const MAX_CHECKPOINTS: usize = 48;
+
 #[derive(Clone, Debug)]
 pub struct Replay {
     events: Vec<Event>,
@@ -29,7 +34,13 @@ pub struct Replay {
 
 impl Replay {
     pub fn new(events: Vec<Event>) -> Self {
-        Self::with_interval(events, DEFAULT_CHECKPOINT_INTERVAL)
+        let interval = DEFAULT_CHECKPOINT_INTERVAL.max(events.len().div_ceil(MAX_CHECKPOINTS));
+        Self::with_interval(events, interval)
+    }
+
+    /// Replay a loaded trace file.
+    pub fn from_trace(trace: super::TraceFile) -> Self {
+        Self::new(trace.events)
     }
 
     pub fn with_interval(events: Vec<Event>, interval: usize) -> Self {
