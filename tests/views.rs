@@ -1064,3 +1064,185 @@ fn a_100k_event_trace_builds_quickly() {
         json.len() / 1024
     );
 }
+
+// ---- robustness: arbitrary traces -----------------------------------------------------------
+
+fn arb_kind() -> impl Strategy<Value = EventKind> {
+    let small = 0u64..4;
+    prop_oneof![
+        Just(EventKind::RunStart {
+            scenario: "s".into()
+        }),
+        Just(EventKind::RunEnd {
+            outcome: Outcome::Done
+        }),
+        (0u32..4).prop_map(|w| EventKind::WorkerNew {
+            name: format!("T{w}"),
+            flavour: Flavour::Thread,
+            daemon: false
+        }),
+        Just(EventKind::WorkerStart),
+        Just(EventKind::WorkerEnd { exit_code: 0 }),
+        "[ab\n]{0,4}".prop_map(|text| EventKind::Print { text }),
+        Just(EventKind::Log {
+            level: "INFO".into(),
+            text: "x".into()
+        }),
+        Just(EventKind::ObjectNew {
+            name: "o".into(),
+            kind: ObjectKind::Queue
+        }),
+        Just(EventKind::ObjectNew {
+            name: "s".into(),
+            kind: ObjectKind::Semaphore
+        }),
+        Just(EventKind::LockWait),
+        Just(EventKind::LockAcquire),
+        Just(EventKind::LockRelease),
+        Just(EventKind::EventSet),
+        Just(EventKind::EventWait),
+        Just(EventKind::EventWake { flag: true }),
+        Just(EventKind::CondWait),
+        Just(EventKind::CondNotify { n: 1 }),
+        Just(EventKind::CondWake { timed_out: false }),
+        (-2i64..3).prop_map(|value| EventKind::SemAcquire { value }),
+        (-2i64..3).prop_map(|value| EventKind::SemRelease { value }),
+        Just(EventKind::SemWait),
+        (0u32..4, 0u32..4)
+            .prop_map(|(arrived, parties)| EventKind::BarrierWait { arrived, parties }),
+        Just(EventKind::BarrierPass),
+        (small.clone(), 0u32..4).prop_map(|(item, len)| EventKind::QueuePut { item, len }),
+        (small.clone(), 0u32..4).prop_map(|(item, len)| EventKind::QueueGet { item, len }),
+        Just(EventKind::QueueBlocked { op: QueueOp::Put }),
+        Just(EventKind::QueueBlocked { op: QueueOp::Get }),
+        small
+            .clone()
+            .prop_map(|task| EventKind::TaskSubmit { task }),
+        small.clone().prop_map(|task| EventKind::TaskStart { task }),
+        small.prop_map(|task| EventKind::TaskEnd { task, ok: true }),
+        Just(EventKind::GilAcquire),
+        Just(EventKind::GilRelease),
+        Just(EventKind::SleepStart { ms: 1 }),
+        Just(EventKind::SleepEnd),
+        Just(EventKind::Counter {
+            name: "c".into(),
+            value: 1
+        }),
+        Just(EventKind::Deadlock {
+            cycle: vec!["a".into()]
+        }),
+        Just(EventKind::Stall {
+            ms: 5,
+            waiting: vec![]
+        }),
+        Just(EventKind::Dropped { count: 2 }),
+    ]
+}
+
+/// Events in any order, on few workers and objects, with times that mostly rise but
+/// sometimes jump back or to the end of the clock.
+fn arb_trace() -> impl Strategy<Value = Vec<Event>> {
+    proptest::collection::vec(
+        (
+            0u32..4,
+            proptest::option::of(1u32..4),
+            0u64..50,
+            0u8..20,
+            arb_kind(),
+        ),
+        0..80,
+    )
+    .prop_map(|raw| {
+        let mut t = 1_000u64;
+        raw.into_iter()
+            .enumerate()
+            .map(|(i, (worker, object, dt, wild, kind))| {
+                t = match wild {
+                    0 => t.saturating_sub(dt),
+                    1 => u64::MAX - dt,
+                    _ => t.saturating_add(dt),
+                };
+                Event {
+                    run: 1,
+                    seq: i as u64,
+                    t_us: t,
+                    worker,
+                    object,
+                    kind,
+                }
+            })
+            .collect()
+    })
+}
+
+fn assert_balanced_chrome(json: &str) {
+    let doc: Value = serde_json::from_str(json).expect("valid JSON");
+    let mut depth: HashMap<u64, i64> = HashMap::new();
+    for e in doc["traceEvents"].as_array().unwrap() {
+        let tid = e["tid"].as_u64().unwrap();
+        match e["ph"].as_str().unwrap() {
+            "B" => *depth.entry(tid).or_default() += 1,
+            "E" => {
+                let d = depth.entry(tid).or_default();
+                *d -= 1;
+                assert!(*d >= 0, "E before B on tid {tid}");
+            }
+            _ => {}
+        }
+    }
+    assert!(depth.values().all(|&d| d == 0));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn any_trace_builds_exports_and_replays(events in arb_trace(), back in 0usize..80) {
+        let views = Views::build(&events);
+        let _ = views.timeline.summary();
+        let _ = views.timings.csv();
+        let _ = views.timings.latency_histogram(7);
+        for o in views.state.objects() {
+            let _ = views.state.describe(o);
+        }
+        assert_balanced_chrome(&chrome_trace(&events, "fuzz"));
+        let file = TraceFile::new("fuzz", "", events.clone());
+        prop_assert_eq!(load_trace(save_trace(&file).unwrap().as_bytes()).unwrap(), file);
+        let mut r = Replay::with_interval(events.clone(), 7);
+        r.seek(events.len());
+        let pos = back.min(events.len());
+        r.seek(pos);
+        prop_assert_eq!(fingerprint(r.views()), fingerprint(&Views::build(&events[..pos])));
+    }
+
+    #[test]
+    fn console_lines_are_the_pieces_split_at_newlines(
+        pieces in proptest::collection::vec((0u32..3, "[ab\n]{0,5}"), 0..60)
+    ) {
+        let mut t = Tr::default();
+        for (w, text) in &pieces {
+            t.print(0, *w, text);
+        }
+        let c = Console::build(&t.events);
+        let all: String = pieces.iter().map(|p| p.1.as_str()).collect();
+        let shown: Vec<String> = c.iter().map(|l| l.text.clone()).collect();
+        let mut expected: Vec<String> = all.split('\n').map(String::from).collect();
+        if expected.last().is_some_and(|l| l.is_empty()) {
+            expected.pop();
+        }
+        prop_assert_eq!(&shown, &expected);
+        for l in c.iter() {
+            // Writers are distinct and every segment boundary lies inside the text.
+            let mut ws = l.writers.clone();
+            ws.dedup();
+            prop_assert_eq!(ws.len(), l.writers.len());
+            prop_assert!(l.segments.iter().all(|s| s.0 as usize <= l.text.len()));
+            prop_assert_eq!(l.segments.is_empty(), l.writers.len() == 1);
+        }
+        for w in 0..4 {
+            let filtered: Vec<usize> = c.lines(Filter::Worker(w), 0, usize::MAX).iter().map(|x| x.0).collect();
+            let brute: Vec<usize> = (0..c.len()).filter(|&i| c.line(i).unwrap().visible_to(w)).collect();
+            prop_assert_eq!(filtered, brute);
+        }
+    }
+}

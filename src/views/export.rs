@@ -77,6 +77,7 @@ fn nest_into_tracks(mut spans: Vec<Span>) -> Vec<Vec<Span>> {
 enum Arg<'a> {
     Str(&'a str),
     Int(i64),
+    Uint(u64),
     Bool(bool),
     List(&'a [String]),
 }
@@ -124,6 +125,9 @@ impl ChromeOut {
             match v {
                 Arg::Str(s) => push_json_str(&mut self.buf, s),
                 Arg::Int(n) => {
+                    let _ = write!(self.buf, "{n}");
+                }
+                Arg::Uint(n) => {
                     let _ = write!(self.buf, "{n}");
                 }
                 Arg::Bool(b) => {
@@ -210,7 +214,7 @@ fn begin_end_events(track: &[Span], tid: u64, names: &Timeline, out: &mut Chrome
             args.push(("object", Arg::Str(o)));
         }
         if let Some(t) = s.task {
-            args.push(("task", Arg::Int(t as i64)));
+            args.push(("task", Arg::Uint(t)));
         }
         if s.is_open() {
             args.push(("open_at_end", Arg::Bool(true)));
@@ -273,7 +277,7 @@ pub fn chrome_trace(events: &[Event], title: &str) -> String {
                     .end();
                 out.open("M", tid, 0)
                     .str("name", "thread_sort_index")
-                    .args(&[("sort_index", Arg::Int(tid as i64))])
+                    .args(&[("sort_index", Arg::Uint(tid))])
                     .end();
                 begin_end_events(track, tid, &timeline, &mut out);
             }
@@ -321,8 +325,8 @@ fn instants_counters_flows(
                 let _ = write!(name, "{} {item}", if put { "put" } else { "get" });
                 let args = [
                     ("queue", Arg::Str(&obj)),
-                    ("item", Arg::Int(*item as i64)),
-                    ("len", Arg::Int(*len as i64)),
+                    ("item", Arg::Uint(*item)),
+                    ("len", Arg::Uint(*len as u64)),
                 ];
                 instant(out, &name, &args);
                 name.clear();
@@ -367,7 +371,7 @@ fn instants_counters_flows(
             }
             EventKind::CondNotify { n } => {
                 let _ = write!(name, "notify {obj}");
-                instant(out, &name, &[("n", Arg::Int(*n as i64))]);
+                instant(out, &name, &[("n", Arg::Uint(*n as u64))]);
             }
             EventKind::SemAcquire { value } | EventKind::SemRelease { value } => {
                 let _ = write!(name, "{obj} value");

@@ -153,11 +153,12 @@ impl LaneTotals {
             .iter()
             .filter(|k| k.is_waiting())
             .map(|k| self.of(*k))
-            .sum()
+            .fold(0u64, u64::saturating_add)
     }
 
     fn add(&mut self, s: &Span) {
-        self.us[s.kind.index()] += s.duration_us();
+        let slot = &mut self.us[s.kind.index()];
+        *slot = slot.saturating_add(s.duration_us());
     }
 }
 
@@ -511,7 +512,8 @@ impl Timeline {
         };
         let mut t = lane.totals.clone();
         for s in &lane.open {
-            t.us[s.kind.index()] += self.now_us.saturating_sub(s.start_us);
+            let slot = &mut t.us[s.kind.index()];
+            *slot = slot.saturating_add(self.now_us.saturating_sub(s.start_us));
         }
         t
     }
@@ -552,11 +554,13 @@ impl Timeline {
         if lock > 0 {
             parts.push(format!("waited {} for locks", ms(lock)));
         }
-        let queue = t.of(SpanKind::QueueBlockedPut) + t.of(SpanKind::QueueBlockedGet);
+        let queue = t
+            .of(SpanKind::QueueBlockedPut)
+            .saturating_add(t.of(SpanKind::QueueBlockedGet));
         if queue > 0 {
             parts.push(format!("blocked {} on queues", ms(queue)));
         }
-        let other = t.waiting_us() - lock - queue;
+        let other = t.waiting_us().saturating_sub(lock).saturating_sub(queue);
         if other > 0 {
             parts.push(format!("waited {} on other primitives", ms(other)));
         }

@@ -83,8 +83,8 @@ pub fn histogram(samples: &[u64], bins: usize) -> Vec<Bin> {
     let width = ((max - min) / bins as u64 + 1).max(1);
     let mut out: Vec<Bin> = (0..bins as u64)
         .map(|i| Bin {
-            lo_us: min + i * width,
-            hi_us: min + (i + 1) * width,
+            lo_us: min.saturating_add(i.saturating_mul(width)),
+            hi_us: min.saturating_add((i + 1).saturating_mul(width)),
             count: 0,
         })
         .collect();
