@@ -952,6 +952,14 @@ fn replay_back_and_forth_matches_a_fresh_build() {
     let events = recorded_trace();
     assert!(events.len() > 5_000);
     let full = Views::build(&events);
+    // Fed in shuffled batches, the views come out the same.
+    let mut batched = Views::new();
+    for chunk in events.chunks(97) {
+        let mut b = chunk.to_vec();
+        b.reverse();
+        batched.apply_batch(&b);
+    }
+    assert_eq!(fingerprint(&batched), fingerprint(&full));
     assert_eq!(full.timings.tasks().len(), 900);
     assert_eq!(full.console.len(), 901, "900 lines and the end notice");
     assert_eq!(full.state.by_name("q").unwrap().items.len(), 0);

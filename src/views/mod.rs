@@ -8,6 +8,18 @@
 //! Events are applied in the order given. Feed each drained batch sorted by `seq`
 //! (`Recorder::drain_sorted` does), so the order the views see is the run's total order.
 //!
+//! ```
+//! use concurrency_playground::views::{console::Filter, Views};
+//! # let drained: Vec<concurrency_playground::engine::Event> = Vec::new();
+//! let mut views = Views::new();
+//! views.apply_batch(&drained); // once per animation frame
+//! let visible = views.console.lines(Filter::All, 0, 50); // what a virtual list shows
+//! let now = views.timeline.now_us();
+//! let spans = views.timeline.spans_in(1, now.saturating_sub(1_000_000), now);
+//! let text_alternative = views.timeline.summary();
+//! # let _ = (visible, spans, text_alternative);
+//! ```
+//!
 //! Growing collections live in [`AppendLog`]s, whose full chunks are shared between
 //! clones: that is what makes a checkpoint of all views cheap, and so backward seeks
 //! in [`replay::Replay`] fast.
@@ -66,6 +78,19 @@ impl Views {
     pub fn apply_all(&mut self, events: &[Event]) {
         for e in events {
             self.apply(e);
+        }
+    }
+
+    /// Apply one drained batch in `seq` order, whatever order it arrived in.
+    pub fn apply_batch(&mut self, batch: &[Event]) {
+        if batch.is_sorted_by_key(|e| e.seq) {
+            self.apply_all(batch);
+        } else {
+            let mut sorted: Vec<&Event> = batch.iter().collect();
+            sorted.sort_by_key(|e| e.seq);
+            for e in sorted {
+                self.apply(e);
+            }
         }
     }
 }
