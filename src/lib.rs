@@ -15,6 +15,7 @@
 //!   never engine internals.
 
 pub mod engine;
+pub mod views;
 pub mod scenarios;
 
 #[cfg(target_arch = "wasm32")]

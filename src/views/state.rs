@@ -1,0 +1,280 @@
+//! The primitive state panel, rebuilt from events alone: who holds each lock and who
+//! waits for it, a semaphore's value and who is inside, a queue's contents (the bounded
+//! buffer's slots) and its length over time, an event's flag, a barrier's arrivals, and
+//! the counters a scenario plots.
+
+use super::applog::AppendLog;
+use super::roster::Roster;
+use crate::engine::trace::{Event, EventKind, ObjectId, ObjectKind, QueueOp, WorkerId};
+use std::collections::{BTreeMap, VecDeque};
+
+/// One value of a series at one time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Point {
+    pub t_us: u64,
+    pub value: i64,
+}
+
+/// What the panel shows for one primitive. Fields that do not apply to its kind stay at
+/// their defaults.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectView {
+    pub id: ObjectId,
+    pub name: String,
+    pub kind: Option<ObjectKind>,
+    /// A lock's holder, or every worker inside a semaphore (one entry per acquire).
+    pub holders: Vec<WorkerId>,
+    /// RLock re-entry depth of the holder.
+    pub depth: u32,
+    /// Workers blocked on it now, in the order they started waiting.
+    pub waiters: Vec<WorkerId>,
+    /// A semaphore's counter.
+    pub value: Option<i64>,
+    /// Most workers a semaphore ever had inside at once.
+    pub max_inside: usize,
+    /// A queue's items, oldest first: the bounded buffer's slots.
+    pub items: VecDeque<u64>,
+    /// A queue's length as the engine reported it.
+    pub len: u32,
+    pub max_len: u32,
+    pub puts: u64,
+    pub gets: u64,
+    /// Producers blocked on a full queue (consumers on an empty one are in `waiters`).
+    pub blocked_putters: Vec<WorkerId>,
+    /// An `Event`'s flag.
+    pub flag: Option<bool>,
+    /// A barrier's arrivals in the current round, its parties, and rounds completed.
+    pub arrived: u32,
+    pub parties: u32,
+    pub rounds: u32,
+    pub notifies: u64,
+    /// Queue length or semaphore value over time.
+    pub series: AppendLog<Point>,
+}
+
+impl ObjectView {
+    fn unwait(&mut self, w: WorkerId) {
+        if let Some(i) = self.waiters.iter().position(|&x| x == w) {
+            self.waiters.remove(i);
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct StatePanel {
+    pub roster: Roster,
+    objects: BTreeMap<ObjectId, ObjectView>,
+    counters: BTreeMap<String, AppendLog<Point>>,
+}
+
+impl StatePanel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn build(events: &[Event]) -> Self {
+        let mut s = Self::new();
+        for e in events {
+            s.apply(e);
+        }
+        s
+    }
+
+    pub fn apply(&mut self, e: &Event) {
+        use EventKind as K;
+        self.roster.apply(e);
+        if let K::Counter { name, value } = &e.kind {
+            if !self.counters.contains_key(name) {
+                self.counters.insert(name.clone(), AppendLog::new());
+            }
+            if let Some(series) = self.counters.get_mut(name) {
+                series.push(Point {
+                    t_us: e.t_us,
+                    value: *value,
+                });
+            }
+            return;
+        }
+        let Some(id) = e.object else { return };
+        let o = self.objects.entry(id).or_insert_with(|| ObjectView {
+            id,
+            name: format!("object-{id}"),
+            ..Default::default()
+        });
+        let w = e.worker;
+        let point = |value: i64| Point {
+            t_us: e.t_us,
+            value,
+        };
+        match &e.kind {
+            K::ObjectNew { name, kind } => {
+                o.name = name.clone();
+                o.kind = Some(*kind);
+                if *kind == ObjectKind::Event {
+                    o.flag = Some(false);
+                }
+            }
+            K::LockWait => o.waiters.push(w),
+            K::LockAcquire => {
+                o.unwait(w);
+                if o.holders.first() == Some(&w) {
+                    o.depth += 1;
+                } else {
+                    o.holders = vec![w];
+                    o.depth = 1;
+                }
+            }
+            K::LockRelease => {
+                o.depth = o.depth.saturating_sub(1);
+                if o.depth == 0 {
+                    o.holders.clear();
+                }
+            }
+            K::GilAcquire => {
+                o.unwait(w);
+                o.holders = vec![w];
+                o.depth = 1;
+            }
+            K::GilRelease => {
+                o.holders.clear();
+                o.depth = 0;
+            }
+            K::SemWait => o.waiters.push(w),
+            K::SemAcquire { value } => {
+                o.unwait(w);
+                o.value = Some(*value);
+                o.holders.push(w);
+                o.max_inside = o.max_inside.max(o.holders.len());
+                o.series.push(point(*value));
+            }
+            K::SemRelease { value } => {
+                o.value = Some(*value);
+                // Anybody may release; the releaser leaves if inside, else the oldest.
+                let i = o
+                    .holders
+                    .iter()
+                    .position(|&x| x == w)
+                    .or(if o.holders.is_empty() { None } else { Some(0) });
+                if let Some(i) = i {
+                    o.holders.remove(i);
+                }
+                o.series.push(point(*value));
+            }
+            K::QueuePut { item, len } => {
+                o.blocked_putters.retain(|&x| x != w);
+                o.items.push_back(*item);
+                o.puts += 1;
+                o.len = *len;
+                o.max_len = o.max_len.max(*len);
+                o.series.push(point(*len as i64));
+            }
+            K::QueueGet { item, len } => {
+                o.unwait(w);
+                if o.items.front() == Some(item) {
+                    o.items.pop_front();
+                } else if let Some(i) = o.items.iter().position(|x| x == item) {
+                    o.items.remove(i);
+                }
+                o.gets += 1;
+                o.len = *len;
+                o.series.push(point(*len as i64));
+            }
+            K::QueueBlocked { op } => match op {
+                QueueOp::Put => o.blocked_putters.push(w),
+                QueueOp::Get => o.waiters.push(w),
+            },
+            K::EventSet => o.flag = Some(true),
+            K::EventClear => o.flag = Some(false),
+            K::EventWait | K::CondWait => o.waiters.push(w),
+            K::EventWake { .. } | K::CondWake { .. } => o.unwait(w),
+            K::CondNotify { .. } => o.notifies += 1,
+            K::BarrierWait { arrived, parties } => {
+                o.waiters.push(w);
+                o.arrived = *arrived;
+                o.parties = *parties;
+                if *arrived >= *parties && *parties > 0 {
+                    o.rounds += 1;
+                }
+            }
+            K::BarrierPass => {
+                o.unwait(w);
+                if o.waiters.is_empty() {
+                    o.arrived = 0;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ---- reading ------------------------------------------------------------------
+
+    /// Every primitive, in creation order.
+    pub fn objects(&self) -> impl Iterator<Item = &ObjectView> {
+        self.objects.values()
+    }
+
+    pub fn object(&self, id: ObjectId) -> Option<&ObjectView> {
+        self.objects.get(&id)
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&ObjectView> {
+        self.objects.values().find(|o| o.name == name)
+    }
+
+    /// Scenario counters (`Counter` events), by name.
+    pub fn counters(&self) -> impl Iterator<Item = (&str, &AppendLog<Point>)> {
+        self.counters.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    pub fn counter(&self, name: &str) -> Option<&AppendLog<Point>> {
+        self.counters.get(name)
+    }
+
+    /// One line per primitive, for the CLI and screen readers.
+    pub fn describe(&self, o: &ObjectView) -> String {
+        let names = |ws: &[WorkerId]| {
+            ws.iter()
+                .map(|&w| self.roster.worker_name(w))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let waiting = if o.waiters.is_empty() {
+            String::new()
+        } else {
+            format!("; waiting: {}", names(&o.waiters))
+        };
+        match o.kind {
+            Some(ObjectKind::Semaphore | ObjectKind::BoundedSemaphore) => format!(
+                "{}: value {}, inside: [{}] (max {}){waiting}",
+                o.name,
+                o.value.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
+                names(&o.holders),
+                o.max_inside
+            ),
+            Some(ObjectKind::Queue) => format!(
+                "{}: {} item(s) {:?}{}{waiting}",
+                o.name,
+                o.len,
+                o.items,
+                if o.blocked_putters.is_empty() {
+                    String::new()
+                } else {
+                    format!("; full, blocked: {}", names(&o.blocked_putters))
+                }
+            ),
+            Some(ObjectKind::Event) => format!(
+                "{}: flag {}{waiting}",
+                o.name,
+                if o.flag == Some(true) { "set" } else { "clear" }
+            ),
+            Some(ObjectKind::Barrier) => {
+                format!(
+                    "{}: {}/{} arrived, {} round(s){waiting}",
+                    o.name, o.arrived, o.parties, o.rounds
+                )
+            }
+            _ if o.holders.is_empty() => format!("{}: free{waiting}", o.name),
+            _ => format!("{}: held by {}{waiting}", o.name, names(&o.holders)),
+        }
+    }
+}
