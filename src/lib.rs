@@ -15,8 +15,8 @@
 //!   never engine internals.
 
 pub mod engine;
-pub mod views;
 pub mod scenarios;
+pub mod views;
 
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;
