@@ -574,20 +574,13 @@ fn validate(spec: &KnobSpec, raw: &str, messages: &mut Vec<Message>) -> KnobValu
     }
     match spec.kind {
         KnobKind::Int { min, max, default } => {
-            let parsed = parse_int(text);
-            let number = match parsed {
-                IntParse::Exact(n) => n,
-                IntParse::Rounded(n) => {
-                    note(format!(
-                        "{} must be a whole number; rounding {} to {}",
-                        spec.label,
-                        shorten(text),
-                        n
-                    ));
-                    n
-                }
-                IntParse::TooBig => i64::MAX,
-                IntParse::TooSmall => i64::MIN,
+            // One message per input: a rounded value that is also out of range is only
+            // reported as out of range.
+            let (number, rounded) = match parse_int(text) {
+                IntParse::Exact(n) => (n, false),
+                IntParse::Rounded(n) => (n, true),
+                IntParse::TooBig => (i64::MAX, false),
+                IntParse::TooSmall => (i64::MIN, false),
                 IntParse::Invalid => {
                     note(format!(
                         "{} should be a whole number from {min} to {max}, not '{}'; using the default {default}",
@@ -612,6 +605,13 @@ fn validate(spec: &KnobSpec, raw: &str, messages: &mut Vec<Message>) -> KnobValu
                 ));
                 KnobValue::Int(min)
             } else {
+                if rounded {
+                    note(format!(
+                        "{} must be a whole number; rounding {} to {number}",
+                        spec.label,
+                        shorten(text)
+                    ));
+                }
                 KnobValue::Int(number)
             }
         }
