@@ -85,7 +85,9 @@ pub struct ScenarioInfo {
     pub promise: &'static str,
     pub theme: Theme,
     pub knobs: &'static [KnobSpec],
-    /// The equivalent Python 3, runnable with CPython (sizes from environment variables).
+    /// The equivalent Python 3, runnable with CPython 3.11. It reads its sizes from
+    /// environment variables named after the knobs (`latency-ms` -> `LATENCY_MS`, see
+    /// [`super::knob::Config::to_env`]) and defaults to the knobs' defaults or smaller.
     pub python: &'static str,
     /// The whole source file of the scenario's module; [`ScenarioInfo::rust_code`] cuts out
     /// the part that runs.

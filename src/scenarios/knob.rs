@@ -266,6 +266,18 @@ impl Config {
         out
     }
 
+    /// Environment variables for running the scenario's Python text with this config
+    /// (`WORKERS=8 python3 lock.py`): each knob key upper-cased with `-` as `_`, switches
+    /// as `1`/`0`. Non-default values only, since the Python falls back to the same defaults.
+    pub fn to_env(&self) -> Vec<(String, String)> {
+        self.spec
+            .iter()
+            .zip(self.values.iter())
+            .filter(|(spec, value)| **value != spec.default_value())
+            .map(|(spec, value)| (env_name(spec.key), value.to_string()))
+            .collect()
+    }
+
     fn query(&self, all: bool) -> String {
         let mut parts = Vec::new();
         for (spec, value) in self.spec.iter().zip(self.values.iter()) {
@@ -418,12 +430,14 @@ where
 /// `+` read as a space, `;` not a separator. Empty segments (`a=1&&b=2`) are skipped.
 pub fn parse_query(spec: &'static [KnobSpec], query: &str) -> Parsed {
     let query = query.strip_prefix('?').unwrap_or(query);
-    let pairs = query.split('&').filter(|s| !s.is_empty()).map(|segment| {
-        match segment.split_once('=') {
-            Some((k, v)) => (percent_decode(k), Some(percent_decode(v))),
-            None => (percent_decode(segment), None),
-        }
-    });
+    let pairs =
+        query
+            .split('&')
+            .filter(|s| !s.is_empty())
+            .map(|segment| match segment.split_once('=') {
+                Some((k, v)) => (percent_decode(k), Some(percent_decode(v))),
+                None => (percent_decode(segment), None),
+            });
     parse_pairs_full(spec, pairs)
 }
 
@@ -484,10 +498,7 @@ fn parse_page_option(
                 Some(v) => parse_bool(v).unwrap_or_else(|| {
                     messages.push(Message {
                         key: key.to_string(),
-                        text: format!(
-                            "'{key}' should be 1 or 0, not '{}'; using 0",
-                            shorten(v)
-                        ),
+                        text: format!("'{key}' should be 1 or 0, not '{}'; using 0", shorten(v)),
                     });
                     false
                 }),
@@ -569,7 +580,10 @@ fn validate(spec: &KnobSpec, raw: &str, messages: &mut Vec<Message>) -> KnobValu
     };
     if text.is_empty() {
         let default = spec.default_value();
-        note(format!("{} is empty; using the default {}", spec.label, default));
+        note(format!(
+            "{} is empty; using the default {}",
+            spec.label, default
+        ));
         return default;
     }
     match spec.kind {
@@ -742,6 +756,11 @@ fn unknown_key(spec: &'static [KnobSpec], key: &str) -> Message {
         key: shorten(key),
         text,
     }
+}
+
+/// The environment variable a Python text reads for a knob: `latency-ms` -> `LATENCY_MS`.
+pub fn env_name(key: &str) -> String {
+    key.to_ascii_uppercase().replace('-', "_")
 }
 
 /// Lowercase, trimmed, `_` read as `-`.
