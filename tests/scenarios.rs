@@ -803,7 +803,7 @@ const PYTHON_CASES: &[PythonCase] = &[
         id: "executor",
         env: &[("FLAVOUR", "process"), ("PAYLOAD_KB", "8")],
         expect: &[
-            "pickles to ",
+            "pickles and unpickles in",
             "task 3 raised ValueError",
             "map keeps input order: [0, 1, 4, 9, 16]",
             "process executor",

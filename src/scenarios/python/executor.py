@@ -23,13 +23,21 @@ def checksum(number, payload):
     return number, sum(payload[::4096])
 
 
-if __name__ == "__main__":
-    payload = bytes(range(256)) * (PAYLOAD_KB * 4)
+def pickle_round_trip(kb):
+    data = [float(i) for i in range(kb * 1024 // 9)]  # about `kb` KB once pickled
     start = time.perf_counter()
-    size = len(pickle.dumps(payload))
-    pickling = time.perf_counter() - start
-    print(f"one argument pickles to {size} bytes in {pickling * 1000:.3f} ms "
-          f"(paid per task only by processes)")
+    blob = pickle.dumps(data)
+    pickle.loads(blob)
+    return len(blob), time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    # What crossing to a process costs: pickling grows with the argument.
+    for kb in (max(PAYLOAD_KB // 64, 1), max(PAYLOAD_KB // 8, 1), PAYLOAD_KB):
+        size, took = pickle_round_trip(kb)
+        print(f"an argument of {size:>9} bytes pickles and unpickles in {took * 1000:8.3f} ms")
+
+    payload = bytes(range(256)) * (PAYLOAD_KB * 4)
 
     with Executor(max_workers=WORKERS) as executor:
         futures = {executor.submit(checksum, n, payload): n for n in range(TASKS)}

@@ -45,7 +45,9 @@ if __name__ == "__main__":
     consumed = []
     # Daemon consumers, so a consumer left waiting cannot keep the program alive.
     consumers = [
-        threading.Thread(target=consumer, args=(jobs, f"consumer-{i + 1}", consumed), daemon=True)
+        threading.Thread(
+            target=consumer, args=(jobs, f"consumer-{i + 1}", consumed), name=f"consumer-{i + 1}", daemon=True
+        )
         for i in range(CONSUMERS)
     ]
     for c in consumers:
