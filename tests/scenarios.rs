@@ -348,6 +348,16 @@ fn unknown_empty_and_repeated_keys_are_reported() {
 }
 
 #[test]
+fn a_flood_of_bad_keys_gets_a_summary() {
+    let query: String = (0..500).map(|i| format!("junk{i}=1&")).collect();
+    let parsed = parse_query(spec("lock"), &query);
+    assert_eq!(parsed.messages.len(), knob::MAX_MESSAGES);
+    assert!(parsed.messages[knob::MAX_MESSAGES - 1]
+        .text
+        .contains("and 481 more problems"));
+}
+
+#[test]
 fn long_values_are_shortened_in_messages() {
     let long = "x".repeat(1_000_000);
     let (_, messages) = parse_pairs(spec("pool"), [("pool", long.as_str())]);

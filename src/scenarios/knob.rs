@@ -360,6 +360,17 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
+    let mut parsed = parse_uncapped(spec, pairs);
+    cap_messages(&mut parsed.messages);
+    parsed
+}
+
+fn parse_uncapped<I, K, V>(spec: &'static [KnobSpec], pairs: I) -> Parsed
+where
+    I: IntoIterator<Item = (K, Option<V>)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
     let mut config = Config::defaults(spec);
     let mut page = PageOptions::default();
     let mut messages = Vec::new();
@@ -411,6 +422,21 @@ where
         config,
         page,
         messages,
+    }
+}
+
+/// At most this many messages come back; a link stuffed with junk gets a summary line
+/// instead of a wall of text.
+pub const MAX_MESSAGES: usize = 20;
+
+fn cap_messages(messages: &mut Vec<Message>) {
+    if messages.len() > MAX_MESSAGES {
+        let hidden = messages.len() - (MAX_MESSAGES - 1);
+        messages.truncate(MAX_MESSAGES - 1);
+        messages.push(Message {
+            key: String::new(),
+            text: format!("...and {hidden} more problems with these settings"),
+        });
     }
 }
 
@@ -479,8 +505,9 @@ pub fn parse_cli<S: AsRef<str>>(spec: &'static [KnobSpec], args: &[S]) -> Parsed
             i += 1;
         }
     }
-    let mut parsed = parse_pairs_full(spec, pairs);
+    let mut parsed = parse_uncapped(spec, pairs);
     parsed.messages.extend(stray);
+    cap_messages(&mut parsed.messages);
     parsed
 }
 
