@@ -35,7 +35,7 @@ def transfer(first, second):
 
 
 def report_cycle():
-    edges = list(waiting_for.items())
+    edges = sorted(waiting_for.items())
     for name, (held, wanted) in edges:
         for other, (other_held, other_wanted) in edges:
             if other != name and other_held == wanted and other_wanted == held:
