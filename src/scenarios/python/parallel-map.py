@@ -1,0 +1,36 @@
+"""A parallel list comprehension: [f(x) for x in xs] becomes pool.map(f, xs).
+
+POOL=2  ITEMS=40  WORK=200 (thousand steps per item)
+"""
+import os
+import time
+from multiprocessing import Pool
+
+POOL = int(os.environ.get("POOL", 2))
+ITEMS = int(os.environ.get("ITEMS", 40))
+STEPS = int(os.environ.get("WORK", 200)) * 1000
+
+
+def f(x):
+    total = 0
+    for i in range(STEPS):
+        total += (x * i) % 7
+    return total
+
+
+def timed(body):
+    start = time.perf_counter()
+    result = body()
+    return result, time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    xs = range(ITEMS)
+    serial, serial_time = timed(lambda: [f(x) for x in xs])
+    with Pool(POOL) as pool:
+        parallel, parallel_time = timed(lambda: pool.map(f, xs))
+    assert parallel == serial
+    speedup = serial_time / parallel_time
+    print(f"comprehension: {serial_time:.3f} s")
+    print(f"pool.map({POOL}):  {parallel_time:.3f} s")
+    print(f"same results; speedup {speedup:.2f}x, efficiency {speedup / POOL:.0%}")
