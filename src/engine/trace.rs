@@ -208,6 +208,17 @@ pub enum EventKind {
     Note {
         text: String,
     },
+    /// A wait with a timeout gave up (`acquire(timeout=..)` returned false, `get` raised
+    /// Empty...): closes the worker's wait span on `object`.
+    WaitTimedOut,
+    /// One measured result of the run, for the summary panel, the CLI and the export.
+    /// `text` is the sentence a learner reads ("lost 3,412 of 40,000 updates").
+    Figure {
+        key: String,
+        value: f64,
+        unit: String,
+        text: String,
+    },
 }
 
 impl Event {

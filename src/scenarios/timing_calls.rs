@@ -4,3 +4,14 @@
 // ANCHOR: code
 // (The Rust that runs this example is written here in the next round.)
 // ANCHOR_END: code
+
+// Not written yet: the next round puts the running code between the markers above.
+pub fn run(_s: &super::runner::Scene) -> crate::engine::EngineResult<()> {
+    Err(crate::engine::EngineError::Invalid(
+        "this example is not runnable yet".into(),
+    ))
+}
+
+pub fn threads_needed(_c: &super::knob::Config) -> usize {
+    1
+}
