@@ -4,6 +4,7 @@
 pub mod app;
 pub mod frame;
 pub mod pages;
+pub mod views_handle;
 pub mod widgets;
 
 /// Boot the app into `<body>` and start the worker pools.
