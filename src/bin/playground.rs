@@ -2,14 +2,19 @@
 //!
 //! ```text
 //! playground list
-//! playground run <id> [--<knob> <value>]... [--trace FILE]
+//! playground run <id> [--<knob> <value>]... [--trace FILE] [--save FILE] [--quiet]
 //! ```
+//!
+//! `run` prints the shared stdout live, exactly as the workers wrote it (garbled where
+//! they garbled it), then the run's measured figures and its timings. `--trace` writes the
+//! Chrome Trace Event JSON (open it at ui.perfetto.dev or chrome://tracing); `--save`
+//! writes the playground's own trace file, which the page can replay.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match cli::main(&args) {
-        Ok(()) => {}
+        Ok(code) => std::process::exit(code),
         Err(message) => {
             eprintln!("playground: {message}");
             std::process::exit(2);
@@ -22,125 +27,160 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use concurrency_playground::engine::trace::{EventKind, Outcome};
+    use concurrency_playground::engine::trace::{Event, EventKind, Outcome};
+    use concurrency_playground::engine::worker::Threads;
     use concurrency_playground::engine::RunCtx;
-    use std::collections::HashMap;
+    use concurrency_playground::scenarios::{self, runner};
+    use concurrency_playground::views::{self, Views};
     use std::io::Write;
-    use std::sync::Arc;
     use std::time::Duration;
 
-    const USAGE: &str =
-        "usage: playground list | playground run <id> [--<knob> <value>]... [--trace FILE]";
+    const USAGE: &str = "usage: playground list\n       playground run <id> [--<knob> <value>]... [--trace FILE] [--save FILE] [--quiet]\n       playground knobs <id>";
 
-    pub fn main(args: &[String]) -> Result<(), String> {
+    pub fn main(args: &[String]) -> Result<i32, String> {
         match args.first().map(String::as_str) {
             Some("list") => {
-                println!("smoke\tworkers printing at once: the smallest live demo");
-                Ok(())
+                for s in scenarios::all() {
+                    println!("{}\t{}\t{}", s.id, s.theme.title(), s.promise);
+                }
+                Ok(0)
             }
+            Some("knobs") => knobs(args.get(1)),
             Some("run") => run(&args[1..]),
             Some("-h" | "--help" | "help") => {
                 println!("{USAGE}");
-                Ok(())
+                Ok(0)
             }
             _ => Err(USAGE.to_string()),
         }
     }
 
-    fn run(args: &[String]) -> Result<(), String> {
-        let id = args
-            .first()
-            .ok_or("run needs a scenario id; `playground list` shows them")?;
-        if id != "smoke" {
-            return Err(format!(
-                "unknown scenario `{id}`; `playground list` shows the ids"
-            ));
+    fn lookup(id: Option<&String>) -> Result<runner::Runnable, String> {
+        let id = id.ok_or("which scenario? `playground list` shows the ids")?;
+        runner::find(id)
+            .ok_or_else(|| format!("unknown scenario `{id}`; `playground list` shows the ids"))
+    }
+
+    fn knobs(id: Option<&String>) -> Result<i32, String> {
+        let s = lookup(id)?;
+        for k in s.info.knobs {
+            println!("--{}\t{}\t{:?}", k.key, k.help, k.kind);
         }
-        let mut workers = 4usize;
+        Ok(0)
+    }
+
+    fn run(args: &[String]) -> Result<i32, String> {
+        let scenario = lookup(args.first())?;
+        // Our own flags first; everything else is the scenario's knobs.
+        let (mut trace, mut save, mut quiet) = (None, None, false);
+        let mut knob_args = Vec::new();
         let mut rest = args[1..].iter();
-        while let Some(flag) = rest.next() {
-            let value = rest.next().ok_or(format!("{flag} needs a value"))?;
-            match flag.as_str() {
-                "--workers" => {
-                    workers = value
-                        .parse::<usize>()
-                        .map_err(|_| format!("--workers takes a whole number, not `{value}`"))?
-                        .clamp(1, 16)
-                }
-                "--trace" => {}
-                other => return Err(format!("unknown option `{other}` for scenario `{id}`")),
+        while let Some(a) = rest.next() {
+            match a.as_str() {
+                "--trace" => trace = Some(rest.next().ok_or("--trace needs a file name")?.clone()),
+                "--save" => save = Some(rest.next().ok_or("--save needs a file name")?.clone()),
+                "--quiet" => quiet = true,
+                _ => knob_args.push(a.clone()),
             }
         }
-        let pool = Arc::new(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(workers)
-                .build()
-                .map_err(|e| e.to_string())?,
-        );
+        let parsed = scenarios::knob::parse_cli(scenario.info.knobs, &knob_args);
+        for m in &parsed.messages {
+            eprintln!("playground: {m}");
+        }
+        let config = parsed.config;
+        let threads =
+            Threads::build((scenario.threads_needed)(&config).max(1)).map_err(|e| e.to_string())?;
         let ctx = RunCtx::new();
-        let started = web_time::Instant::now();
-        let runner = {
-            let (ctx, pool) = (ctx.clone(), pool.clone());
+        let main = {
+            let (ctx, config, threads) = (ctx.clone(), config.clone(), threads.clone());
             std::thread::spawn(move || {
-                let _main = ctx.enter(0);
-                ctx.emit(
-                    None,
-                    EventKind::RunStart {
-                        scenario: "smoke".into(),
-                    },
-                );
-                let r = concurrency_playground::scenarios::smoke::run(
+                runner::run_native(
                     &ctx,
-                    &pool,
-                    workers,
-                    5,
-                    Duration::from_millis(20),
-                );
-                let outcome = match r {
-                    Ok(()) => Outcome::Done,
-                    Err(e) => Outcome::Failed(e.to_string()),
-                };
-                ctx.emit(None, EventKind::RunEnd { outcome });
+                    &threads,
+                    scenario,
+                    &config,
+                    &runner::RunOptions::default(),
+                )
             })
         };
-        let mut names: HashMap<u32, String> = HashMap::new();
-        names.insert(0, "MainThread".into());
+        // Drain live: print the shared stdout as it is written.
+        let mut events: Vec<Event> = Vec::new();
         let stdout = std::io::stdout();
-        let mut finished = None;
-        while finished.is_none() {
-            let mut batch = Vec::new();
-            ctx.recorder.drain_into(&mut batch, usize::MAX);
+        let mut outcome = None;
+        while outcome.is_none() {
+            let start = events.len();
+            ctx.recorder.drain_into(&mut events, usize::MAX);
             let mut out = stdout.lock();
-            for e in batch {
-                match e.kind {
-                    EventKind::WorkerNew { name, .. } => {
-                        names.insert(e.worker, name);
+            for e in &events[start..] {
+                match &e.kind {
+                    EventKind::Print { text } if !quiet => {
+                        let _ = out.write_all(text.as_bytes());
                     }
-                    EventKind::Print { text } => {
-                        let _ = write!(
-                            out,
-                            "[{}] {}",
-                            names.get(&e.worker).map_or("?", |s| s),
-                            text
-                        );
+                    EventKind::Stall { ms, waiting } => {
+                        let _ = writeln!(out, "!! no progress for {ms} ms: {}", waiting.join("; "));
                     }
-                    EventKind::RunEnd { outcome } => finished = Some(outcome),
+                    EventKind::Deadlock { cycle } => {
+                        let _ = writeln!(out, "!! deadlock: {}", cycle.join("; "));
+                    }
+                    EventKind::RunEnd { outcome: o } => outcome = Some(o.clone()),
                     _ => {}
                 }
             }
             let _ = out.flush();
-            std::thread::sleep(Duration::from_millis(5));
+            if outcome.is_none() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
-        let _ = runner.join();
-        let _ = writeln!(
-            stdout.lock(),
-            "-- {:?} in {:.1} ms",
-            finished,
-            started.elapsed().as_secs_f64() * 1e3
-        );
-        match finished {
-            Some(Outcome::Failed(m)) => Err(m),
-            _ => Ok(()),
+        let _ = main.join();
+        ctx.recorder.drain_into(&mut events, usize::MAX);
+        events.sort_by_key(|e| e.seq);
+        report(&events, outcome.as_ref());
+        let config_text = config.to_query();
+        if let Some(path) = trace {
+            let json = views::export::chrome_trace(&events, scenario.info.id);
+            std::fs::write(&path, json).map_err(|e| format!("cannot write {path}: {e}"))?;
+            println!("trace: {path} (open it at ui.perfetto.dev or chrome://tracing)");
+        }
+        if let Some(path) = save {
+            let file = views::export::TraceFile::new(scenario.info.id, &config_text, events);
+            let text = views::export::save_trace(&file)?;
+            std::fs::write(&path, text).map_err(|e| format!("cannot write {path}: {e}"))?;
+            println!("saved: {path}");
+        }
+        Ok(match outcome {
+            Some(Outcome::Done) => 0,
+            Some(Outcome::Cancelled) => 130,
+            _ => 1,
+        })
+    }
+
+    fn report(events: &[Event], outcome: Option<&Outcome>) {
+        let views = Views::build(events);
+        println!("\n--- figures");
+        for e in events {
+            if let EventKind::Figure { text, .. } = &e.kind {
+                println!("{text}");
+            }
+        }
+        println!("--- timings");
+        println!("wall: {:.1} ms", views.timings.wall_us() as f64 / 1e3);
+        if let Some(l) = views.timings.latency() {
+            println!(
+                "tasks: {} (latency min {:.2} / p50 {:.2} / p95 {:.2} / max {:.2} ms), {:.0} tasks/s",
+                l.count,
+                l.min as f64 / 1e3,
+                l.p50 as f64 / 1e3,
+                l.p95 as f64 / 1e3,
+                l.max as f64 / 1e3,
+                views.timings.throughput_per_s()
+            );
+        }
+        println!("events: {}", events.len());
+        match outcome {
+            Some(Outcome::Done) => println!("outcome: done"),
+            Some(Outcome::Cancelled) => println!("outcome: cancelled"),
+            Some(Outcome::Failed(m)) => println!("outcome: failed: {m}"),
+            None => println!("outcome: unknown"),
         }
     }
 }
