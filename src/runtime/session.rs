@@ -7,7 +7,11 @@
 use super::{env, pool};
 use crate::engine::run::RunCtx;
 use crate::engine::trace::{EventKind, Outcome};
+use crate::engine::work::MemStore;
+use crate::engine::worker::Threads;
 use crate::engine::EngineResult;
+use crate::scenarios::knob::Config;
+use crate::scenarios::runner::{main_program, watchdog, RunOptions, Runnable, Supervision};
 use rayon::ThreadPool;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -126,6 +130,63 @@ impl Session {
 
     pub fn live(&self) -> Option<LiveRun> {
         self.live.clone()
+    }
+
+    /// Make sure the scenario pool has exactly `size` threads (a run needs one per
+    /// logical worker that may block). Rebuilding costs tens of milliseconds.
+    pub fn ensure_pool(&mut self, size: usize) -> Result<Arc<ThreadPool>, String> {
+        match (&self.pool, &self.pool_state) {
+            (Some(p), _) if p.current_num_threads() == size => Ok(p.clone()),
+            (_, PoolState::Unavailable(m)) | (None, PoolState::Failed(m)) => Err(m.clone()),
+            (None, PoolState::Starting) => {
+                Err("the worker pool is still starting; try again in a moment".to_string())
+            }
+            _ => {
+                self.resize(size);
+                self.pool.clone().ok_or_else(|| match &self.pool_state {
+                    PoolState::Failed(m) => m.clone(),
+                    _ => "the worker pool could not be rebuilt".to_string(),
+                })
+            }
+        }
+    }
+
+    /// Start a scenario: its main program and its watchdog run on the two supervisor
+    /// threads (they block), its workers on a scenario pool sized for it. Returns at once.
+    pub fn launch_scenario(
+        &mut self,
+        scenario: Runnable,
+        config: Config,
+        opts: RunOptions,
+    ) -> Result<LiveRun, String> {
+        let need = (scenario.threads_needed)(&config).clamp(1, pool::MAX_POOL);
+        let pool = self.ensure_pool(need)?;
+        if let Some(old) = &self.live {
+            old.ctx.cancel();
+        }
+        let ctx = RunCtx::new();
+        ctx.set_slowmo(opts.slowmo);
+        ctx.recorder.set_enabled(opts.traced);
+        let finished = Arc::new(AtomicBool::new(false));
+        let supervision = Arc::new(Supervision::default());
+        let threads = Threads::new(pool);
+        {
+            let (ctx, supervision, finished) = (ctx.clone(), supervision.clone(), finished.clone());
+            rayon::spawn(move || {
+                // The browser offers no synchronous file system to the engine yet: file
+                // work goes to memory, and the do-work lesson says so.
+                let files = MemStore::default();
+                main_program(&ctx, &threads, &files, scenario, &config, &supervision);
+                finished.store(true, Ordering::SeqCst);
+            });
+        }
+        {
+            let (ctx, supervision) = (ctx.clone(), supervision.clone());
+            rayon::spawn(move || watchdog(&ctx, &supervision, &opts));
+        }
+        let live = LiveRun { ctx, finished };
+        self.live = Some(live.clone());
+        Ok(live)
     }
 
     /// Start a run: its main program `main` runs on the supervisor pool (it may block),

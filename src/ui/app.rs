@@ -9,6 +9,10 @@ use yew_router::prelude::*;
 pub enum Route {
     #[at("/")]
     Home,
+    #[at("/examples/:id")]
+    Example { id: String },
+    #[at("/environment")]
+    Environment,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -40,6 +44,8 @@ pub fn app() -> Html {
 fn switch(route: Route) -> Html {
     match route {
         Route::Home => html! { <crate::ui::pages::home::Home /> },
+        Route::Example { id } => html! { <crate::ui::pages::example::Example {id} /> },
+        Route::Environment => html! { <crate::ui::pages::environment::Environment /> },
         Route::NotFound => html! { <crate::ui::pages::not_found::NotFound /> },
     }
 }
