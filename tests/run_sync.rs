@@ -400,3 +400,139 @@ fn shared_state_single_methods_and_sixteen_workers() {
     assert_eq!(r.figure("messages-total"), 1600.0);
     assert!(!r.figures().contains_key("value-total"));
 }
+
+// ---- WaitTimedOut ---------------------------------------------------------------------
+
+/// Worker 1 gives up on every kind of timed wait while the main program holds or starves
+/// the primitive: each gives up with `WaitTimedOut` on that object, and the timeline and
+/// state panel close the wait on it.
+#[test]
+fn every_timed_wait_that_gives_up_records_wait_timed_out_and_the_views_close_it() {
+    let ctx = RunCtx::new();
+    let _main = ctx.enter(0);
+    let lock = Lock::new(&ctx, "lock");
+    let rlock = RLock::new(&ctx, "rlock");
+    let event = PyEvent::new(&ctx, "event");
+    let cond = Condition::new(&ctx, "cond");
+    let sem = Semaphore::new(&ctx, "sem", 0);
+    let barrier = Barrier::new(&ctx, "barrier", 2).expect("barrier");
+    let empty: Arc<Queue<u32>> = Queue::new(&ctx, "empty", 1);
+    let full: Arc<Queue<u32>> = Queue::new(&ctx, "full", 1);
+    full.put(7, true, None).expect("first put fits");
+    assert!(lock.acquire(true, None).expect("main takes lock"));
+    assert!(rlock.acquire(true, None).expect("main takes rlock"));
+
+    let t = 0.02;
+    let worker = {
+        let ctx = ctx.clone();
+        let (lock, rlock, event, cond) = (lock.clone(), rlock.clone(), event.clone(), cond.clone());
+        let (sem, barrier, empty, full) =
+            (sem.clone(), barrier.clone(), empty.clone(), full.clone());
+        std::thread::spawn(move || {
+            let _w = ctx.enter(1);
+            assert_eq!(lock.acquire(true, Some(t)), Ok(false));
+            assert_eq!(rlock.acquire(true, Some(t)), Ok(false));
+            assert_eq!(event.wait(Some(t)), Ok(false));
+            {
+                let _held = cond.lock().expect("cond lock");
+                assert_eq!(cond.wait(Some(t)), Ok(false));
+            }
+            assert_eq!(sem.acquire(true, Some(t)), Ok(false));
+            assert_eq!(barrier.wait(Some(t)), Err(EngineError::BrokenBarrier));
+            assert_eq!(empty.get(true, Some(t)), Err(EngineError::Empty));
+            assert_eq!(full.put(8, true, Some(t)), Err(EngineError::Full));
+        })
+    };
+    worker.join().expect("worker");
+    let events = ctx.recorder.drain_sorted();
+    let objects = [
+        lock.id(),
+        rlock.id(),
+        event.id(),
+        cond.id(),
+        sem.id(),
+        barrier.id(),
+        empty.id(),
+        full.id(),
+    ];
+    for id in objects {
+        let timed_out = events
+            .iter()
+            .filter(|e| e.object == Some(id) && e.kind == EventKind::WaitTimedOut)
+            .collect::<Vec<_>>();
+        assert_eq!(timed_out.len(), 1, "object {id}");
+        assert_eq!(timed_out[0].worker, 1, "object {id}");
+    }
+
+    let timeline = Timeline::build(&events);
+    let lane = timeline.lane(1).expect("worker 1's lane");
+    let open: Vec<_> = lane
+        .open_spans()
+        .iter()
+        .filter(|s| s.kind.is_waiting())
+        .collect();
+    assert!(open.is_empty(), "waits left open: {open:?}");
+    let closed_waits: Vec<_> = lane
+        .all_spans(timeline.now_us())
+        .filter(|s| s.kind.is_waiting())
+        .collect();
+    for id in objects {
+        let on_it: Vec<_> = closed_waits
+            .iter()
+            .filter(|s| s.object == Some(id))
+            .collect();
+        assert_eq!(
+            on_it.len(),
+            1,
+            "one wait span on object {id}: {closed_waits:?}"
+        );
+        // It ends at the WaitTimedOut event, not later.
+        let end = events
+            .iter()
+            .find(|e| e.object == Some(id) && e.kind == EventKind::WaitTimedOut)
+            .map(|e| e.seq);
+        assert_eq!(on_it[0].end_seq, end, "object {id}");
+    }
+    let kinds: Vec<SpanKind> = closed_waits.iter().map(|s| s.kind).collect();
+    for k in [
+        SpanKind::LockWait,
+        SpanKind::EventWait,
+        SpanKind::CondWait,
+        SpanKind::SemWait,
+        SpanKind::BarrierWait,
+        SpanKind::QueueBlockedGet,
+        SpanKind::QueueBlockedPut,
+    ] {
+        assert!(kinds.contains(&k), "{k:?} in {kinds:?}");
+    }
+
+    let panel = StatePanel::build(&events);
+    for id in objects {
+        let o = panel.object(id).expect("object in the panel");
+        assert!(o.waiters.is_empty(), "{}: {:?}", o.name, o.waiters);
+        assert!(o.blocked_putters.is_empty(), "{}", o.name);
+    }
+}
+
+/// A wait that succeeds records no `WaitTimedOut`.
+#[test]
+fn a_timed_wait_that_succeeds_records_no_timeout() {
+    let ctx = RunCtx::new();
+    let _main = ctx.enter(0);
+    let event = PyEvent::new(&ctx, "event");
+    let sem = Semaphore::new(&ctx, "sem", 0);
+    let waiter = {
+        let (ctx, event, sem) = (ctx.clone(), event.clone(), sem.clone());
+        std::thread::spawn(move || {
+            let _w = ctx.enter(1);
+            assert_eq!(event.wait(Some(10.0)), Ok(true));
+            assert_eq!(sem.acquire(true, Some(10.0)), Ok(true));
+        })
+    };
+    std::thread::sleep(Duration::from_millis(30));
+    event.set().expect("set");
+    sem.release(1).expect("release");
+    waiter.join().expect("waiter");
+    let events = ctx.recorder.drain_sorted();
+    assert!(!events.iter().any(|e| e.kind == EventKind::WaitTimedOut));
+}
