@@ -672,7 +672,7 @@ static SCENARIOS: &[ScenarioInfo] = &[
         rust_source: include_str!("deadlock.rs"),
         lesson: Lesson {
             notice: "Each worker holds one lock and waits for the other: no progress. The playground's watchdog finds the cycle (Thread-1 holds A and waits for B, Thread-2 holds B and waits for A), records it, and stops the run, which ends failed with that diagnosis. The Python version cannot be stopped from outside, so its threads give up after the timeout and it prints the cycle itself.",
-            try_next: "Turn the opposite order off: with one lock order for everyone the run finishes. Or set the timeout below the hold time: the workers give up before the deadlock forms, so nothing hangs but nothing gets done either.",
+            try_next: "Turn the opposite order off: with one lock order for everyone the run finishes. Or set the timeout to 10 ms: the workers usually give up before the watchdog looks, so nothing hangs but nothing gets done either.",
             why: "A deadlock needs a cycle of waiting. If every worker takes locks in the same global order, a cycle cannot form.",
             python_api: "threading.Lock, acquire(timeout=...), `with a: with b:`",
             rust_api: "engine::sync::Lock, engine::liveness deadlock detection from the locks' holders and waiters",

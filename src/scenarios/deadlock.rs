@@ -10,8 +10,9 @@
 //!
 //! Like the Python version, each worker gives up on its second lock after `timeout-ms`;
 //! with the default (1 s) the watchdog, which looks every 50 ms, sees the cycle long before
-//! that. Set the timeout below the hold time and the workers give up first: no deadlock,
-//! but no work done either.
+//! that. With a timeout of a few milliseconds the workers usually give up first: no
+//! deadlock, but no work done either (unless the watchdog happens to look during those
+//! milliseconds while both wait: the cycle is real while it lasts).
 
 use super::lock::slow_motion;
 use super::runner::Scene;

@@ -96,7 +96,7 @@ fn add(lock: Option<&Lock>, counter: &AtomicU64, times: u64) -> EngineResult<i32
     for _ in 0..times {
         let _held = hold(lock)?;
         let current = counter.load(Ordering::Relaxed); // read...
-        std::thread::yield_now(); // ...another worker may run here...
+        let_others_run(); // ...another worker may run here (time.sleep(0))...
         counter.store(current + 1, Ordering::Relaxed); // ...and write back over its update
     }
     Ok(0)
@@ -117,6 +117,16 @@ where
     Ok(())
 }
 // ANCHOR_END: code
+
+/// Python's `time.sleep(0)`: give the CPU away for a moment. `yield_now` does nothing on
+/// wasm32, where the workers run truly in parallel on Web Workers, so a short spin keeps
+/// the window between the read and the write open there too.
+fn let_others_run() {
+    std::thread::yield_now();
+    for _ in 0..16 {
+        std::hint::spin_loop();
+    }
+}
 
 /// The shared standard output, as a terminal sees it: each `write` lands whole (like one
 /// `write(2)` call), but writes of different workers land in whatever order they come.
