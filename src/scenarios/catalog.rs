@@ -322,7 +322,7 @@ static SCENARIOS: &[ScenarioInfo] = &[
         python: include_str!("python/lock.py"),
         rust_source: include_str!("lock.rs"),
         lesson: Lesson {
-            notice: "Without the lock, workers writing `tango...` and `foxtrot...` a piece at a time cut into each other's lines, and the counter ends below workers × increments: the summary says how many updates were lost. With the lock each line is whole and the total is exact, and the timeline shows time waiting for the lock next to time holding it.",
+            notice: "Without the lock, workers writing `tango...` and `foxtrot...` a character at a time (with a 1 ms pause between characters) cut into each other's lines, and the counter ends far below workers × increments: the summary says how many lines came out garbled and how many updates were lost. With the lock each line is whole and the total is exact, and the summary puts the time spent waiting for the lock next to the time it was held.",
             try_next: "Turn the lock on and run again. Then raise the workers and see the waiting time grow.",
             why: "Writing a line in pieces, or `counter += 1` (read, add, write back), is several steps; another worker can run between them. A lock makes the steps one indivisible section, at the price of waiting.",
             python_api: "threading.Lock / multiprocessing.Lock, `with lock:`, acquire(), release()",
@@ -369,7 +369,7 @@ static SCENARIOS: &[ScenarioInfo] = &[
         python: include_str!("python/condition.py"),
         rust_source: include_str!("condition.rs"),
         lesson: Lesson {
-            notice: "Consumers block in `wait_for` and each item wakes one of them. With notify_all, every consumer wakes, checks the predicate, and all but one go back to sleep: the timeline shows the extra wake-ups.",
+            notice: "Consumers block in a `while not has_work(): ready.wait()` loop (the loop `wait_for(has_work)` runs for you) and each item wakes one of them. With notify_all, every consumer wakes, checks the predicate, and all but one go back to sleep: the summary counts the wake-ups that found nothing.",
             try_next: "Switch to notify_all and count the wake-ups that found nothing.",
             why: "A condition pairs a lock with a waiting room. Waiting releases the lock; waking takes it back. Always wait in a loop on the predicate (`wait_for`), because another consumer may have taken the item first.",
             python_api: "threading.Condition: with cond:, wait(), wait_for(predicate), notify(n), notify_all()",
@@ -544,7 +544,7 @@ static SCENARIOS: &[ScenarioInfo] = &[
         python: include_str!("python/shared-state.py"),
         rust_source: include_str!("shared_state.rs"),
         lesson: Lesson {
-            notice: "All three reach the same total, but the cost per operation differs: shared memory is cheapest, a manager's proxy is much slower per call because every call is a round trip to the manager, and messages sit in between.",
+            notice: "All three reach the same total, but the cost per operation differs: shared memory is cheapest, a manager's proxy is much slower (about ten times a Value update in our runs) because every update is two calls, each a serialized request and a serialized answer, and messages sit in between. Be fair to the numbers: the playground's manager answers on the caller's own worker (the browser has no spare worker for a server process), so a call here costs its four encodings and decodings but no trip to another process. In CPython every proxy call also crosses a socket to the manager's process and back, so the gap there is usually much larger.",
             try_next: "Raise the operations and compare the per-operation cost of each method.",
             why: "`Value` and `Array` live in shared memory with a lock beside them. A Manager runs a server that owns a real dict; proxies send each operation to it and wait for the answer, so it is flexible but slow. Message passing shares nothing at all.",
             python_api: "multiprocessing.Value, Array, get_lock(), Manager().dict(), Queue",
@@ -665,14 +665,14 @@ static SCENARIOS: &[ScenarioInfo] = &[
         knobs: &[
             boolean("opposite-order", "Opposite lock order", "Deliberate mistake: the second worker takes the locks in the other order", true),
             float("hold-ms", "Hold time (ms)", "How long each worker holds its first lock before reaching for the second", 0.0, 2000.0, 50.0),
-            float("timeout-ms", "Give up after (ms)", "How long the Python version waits on the second lock before reporting", 10.0, 10_000.0, 1000.0),
+            float("timeout-ms", "Give up after (ms)", "How long each worker waits for its second lock before giving up; the watchdog needs about 0.1 s to see a deadlock", 10.0, 10_000.0, 1000.0),
             SLOW_MS,
         ],
         python: include_str!("python/deadlock.py"),
         rust_source: include_str!("deadlock.rs"),
         lesson: Lesson {
-            notice: "Each worker holds one lock and waits for the other: no progress. The playground detects it and shows the cycle: Thread-1 holds A and waits for B, Thread-2 holds B and waits for A.",
-            try_next: "Turn the opposite order off: with one lock order for everyone the run finishes.",
+            notice: "Each worker holds one lock and waits for the other: no progress. The playground's watchdog finds the cycle (Thread-1 holds A and waits for B, Thread-2 holds B and waits for A), records it, and stops the run, which ends failed with that diagnosis. The Python version cannot be stopped from outside, so its threads give up after the timeout and it prints the cycle itself.",
+            try_next: "Turn the opposite order off: with one lock order for everyone the run finishes. Or set the timeout to 10 ms: the workers usually give up before the watchdog looks, so nothing hangs but nothing gets done either.",
             why: "A deadlock needs a cycle of waiting. If every worker takes locks in the same global order, a cycle cannot form.",
             python_api: "threading.Lock, acquire(timeout=...), `with a: with b:`",
             rust_api: "engine::sync::Lock, engine::liveness deadlock detection from the locks' holders and waiters",

@@ -187,6 +187,13 @@ impl StatePanel {
             K::EventClear => o.flag = Some(false),
             K::EventWait | K::CondWait => o.waiters.push(w),
             K::EventWake { .. } | K::CondWake { .. } => o.unwait(w),
+            // A timed-out waiter leaves, whichever side of the object it waited on.
+            K::WaitTimedOut => {
+                o.unwait(w);
+                if let Some(i) = o.blocked_putters.iter().position(|&x| x == w) {
+                    o.blocked_putters.remove(i);
+                }
+            }
             K::CondNotify { .. } => o.notifies += 1,
             K::BarrierWait { arrived, parties } => {
                 o.waiters.push(w);

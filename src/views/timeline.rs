@@ -358,6 +358,10 @@ impl Timeline {
                 lane.close_span(e, same(SpanKind::EventWait));
             }
             K::BarrierWait { .. } => lane.open_span(SpanKind::BarrierWait, e, None),
+            // The wait gave up: end whichever wait span the worker has open on that object.
+            K::WaitTimedOut => {
+                lane.close_span(e, |s| s.kind.is_waiting() && s.object == obj);
+            }
             K::BarrierPass => {
                 lane.close_span(e, same(SpanKind::BarrierWait));
                 lane.mark(MarkerKind::BarrierPass, e);

@@ -123,6 +123,7 @@ impl Barrier {
             return Ok(index);
         }
         if woken == Woken::TimedOut && st.resets == resets {
+            self.ctx.emit(Some(self.id), EventKind::WaitTimedOut);
             st.broken = true;
             drop(st);
             self.cell.notify_all();

@@ -163,6 +163,9 @@ impl Condition {
                 return Err(e);
             }
         };
+        if timed_out {
+            self.ctx.emit(Some(self.id), EventKind::WaitTimedOut);
+        }
         self.ctx
             .emit(Some(self.id), EventKind::CondWake { timed_out });
         match &self.lock {

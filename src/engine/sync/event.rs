@@ -95,6 +95,9 @@ impl Event {
         };
         remove_one(&mut st.waiters, me);
         let flag = woken == Woken::Ready;
+        if !flag {
+            self.ctx.emit(Some(self.id), EventKind::WaitTimedOut);
+        }
         self.ctx.emit(Some(self.id), EventKind::EventWake { flag });
         if flag {
             self.ctx.progress();

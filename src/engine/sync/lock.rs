@@ -141,6 +141,7 @@ impl Lock {
             }
             Woken::TimedOut => {
                 self.timers.waited_in_vain(waited_us);
+                self.ctx.emit(Some(self.id), EventKind::WaitTimedOut);
                 Ok(false)
             }
         }

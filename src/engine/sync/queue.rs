@@ -83,6 +83,7 @@ impl<T: Send + 'static> Queue<T> {
             let (s, woken) = self.wait(st, deadline, me, |q, s| q.is_full(s))?;
             st = s;
             if woken == Woken::TimedOut {
+                self.ctx.emit(Some(self.id), EventKind::WaitTimedOut);
                 return Err(EngineError::Full);
             }
         }
@@ -125,6 +126,7 @@ impl<T: Send + 'static> Queue<T> {
             let (s, woken) = self.wait(st, deadline, me, |_, s| s.items.is_empty())?;
             st = s;
             if woken == Woken::TimedOut {
+                self.ctx.emit(Some(self.id), EventKind::WaitTimedOut);
                 return Err(EngineError::Empty);
             }
         }

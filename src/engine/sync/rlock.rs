@@ -102,6 +102,7 @@ impl RLock {
             }
             Woken::TimedOut => {
                 self.timers.waited_in_vain(waited_us);
+                self.ctx.emit(Some(self.id), EventKind::WaitTimedOut);
                 Ok(false)
             }
         }

@@ -128,6 +128,7 @@ impl Semaphore {
             st = s;
             remove_one(&mut st.waiters, me);
             if woken == Woken::TimedOut {
+                self.ctx.emit(Some(self.id), EventKind::WaitTimedOut);
                 return Ok(false);
             }
         }

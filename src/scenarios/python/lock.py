@@ -32,10 +32,10 @@ guard = lock if USE_LOCK else NoLock()
 def say(word, times=3):
     for _ in range(times):
         with guard:
-            # One line written a piece at a time; sleep(0) lets another thread in.
+            # One line written a character at a time; the pause lets another thread in.
             for piece in word + "\n":
                 sys.stdout.write(piece)
-                time.sleep(0)
+                time.sleep(0.001)
         sys.stdout.flush()
 
 
