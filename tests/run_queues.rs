@@ -1,0 +1,194 @@
+//! The queue, pool and executor scenarios, run for real: each one's phenomenon with the
+//! default knobs, its deliberate mistakes, and its diagnosis when it hangs.
+
+use concurrency_playground::engine::worker::Threads;
+use concurrency_playground::engine::{Event, EventKind, Outcome, RunCtx};
+use concurrency_playground::scenarios::runner::{self, RunOptions};
+use concurrency_playground::scenarios::Config;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+use web_time::Instant;
+
+/// The runs share two cores with other work: one at a time keeps them honest.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn config(id: &str, pairs: &[(&str, &str)]) -> Config {
+    let spec = runner::find(id).expect("scenario").info.knobs;
+    let mut c = Config::defaults(spec);
+    for (k, v) in pairs {
+        let messages = c.set_text(k, v);
+        assert!(messages.is_empty(), "{id} {k}={v}: {messages:?}");
+    }
+    c
+}
+
+struct Ran {
+    outcome: Outcome,
+    events: Vec<Event>,
+}
+
+impl Ran {
+    fn figure(&self, key: &str) -> f64 {
+        self.events
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::Figure { key: k, value, .. } if k == key => Some(*value),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no figure {key}: {:?}", self.figure_keys()))
+    }
+
+    fn has_figure(&self, key: &str) -> bool {
+        self.figure_keys().iter().any(|k| k == key)
+    }
+
+    fn figure_keys(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Figure { key, .. } => Some(key.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every printed line, whole (pieces joined per worker).
+    fn lines(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Print { text } => Some(text.trim_end_matches('\n').to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn count(&self, pred: impl Fn(&EventKind) -> bool) -> usize {
+        self.events.iter().filter(|e| pred(&e.kind)).count()
+    }
+}
+
+fn run_with(id: &str, c: &Config, threads: usize, opts: &RunOptions) -> Ran {
+    let ctx = RunCtx::new();
+    let th = Threads::build(threads).expect("pool");
+    let scenario = runner::find(id).expect("scenario");
+    let outcome = runner::run_native(&ctx, &th, scenario, c, opts);
+    Ran {
+        outcome,
+        events: ctx.recorder.drain_sorted(),
+    }
+}
+
+fn run(id: &str, pairs: &[(&str, &str)]) -> Ran {
+    let c = config(id, pairs);
+    let needed = (runner::find(id).expect("scenario").threads_needed)(&c);
+    let r = run_with(id, &c, needed.max(1), &RunOptions::default());
+    assert_eq!(r.outcome, Outcome::Done, "{id} {pairs:?}: {:?}", r.lines());
+    r
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+// ---- queue-sentinel ---------------------------------------------------------------------
+
+#[test]
+fn queue_sentinel_consumers_double_every_item_and_stop() {
+    let _s = serial();
+    let r = run("queue-sentinel", &[]);
+    let lines = r.lines();
+    for want in ["doubled 5 to 10", "doubled 10 to 20", "doubled 13 to 26"] {
+        assert_eq!(lines.iter().filter(|l| l.contains(want)).count(), 1, "{lines:?}");
+    }
+    for name in ["consumer-1", "consumer-2"] {
+        let stop = format!("{name} read the sentinel and stops");
+        assert!(lines.contains(&stop), "{lines:?}");
+    }
+    assert_eq!(r.figure("produced"), 3.0);
+    assert_eq!(r.figure("consumed"), 3.0);
+    assert!(!r.has_figure("still-waiting"));
+}
+
+#[test]
+fn queue_sentinel_many_items_all_arrive_once() {
+    let _s = serial();
+    let r = run(
+        "queue-sentinel",
+        &[("items", "200"), ("workers", "16"), ("latency-ms", "0")],
+    );
+    assert_eq!(r.figure("produced"), 200.0);
+    assert_eq!(r.figure("consumed"), 200.0);
+    let stops = r.lines().iter().filter(|l| l.ends_with("read the sentinel and stops")).count();
+    assert_eq!(stops, 16);
+}
+
+#[test]
+fn queue_sentinel_bounded_queue_blocks_the_producer() {
+    let _s = serial();
+    let r = run("queue-sentinel", &[("capacity", "1"), ("items", "10")]);
+    let blocked_puts = r.count(|k| {
+        matches!(k, EventKind::QueueBlocked { op } if *op == concurrency_playground::engine::trace::QueueOp::Put)
+    });
+    assert!(blocked_puts >= 1, "a queue of 1 with slow consumers must fill");
+    assert!(r.figure("producer-blocked-puts") >= 1.0);
+    assert!(r.figure("producer-blocked-ms") > 0.0);
+    assert_eq!(r.figure("consumed"), 10.0);
+    // The queue never held more than its capacity.
+    let max_len = r
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::QueuePut { len, .. } => Some(len),
+            _ => None,
+        })
+        .max();
+    assert_eq!(max_len, Some(1));
+}
+
+#[test]
+fn queue_sentinel_forgotten_sentinel_is_named_and_cancel_ends_it() {
+    let _s = serial();
+    let c = config("queue-sentinel", &[("forget-sentinel", "true")]);
+    let ctx = RunCtx::new();
+    let th = Threads::build(2).expect("pool");
+    let scenario = runner::find("queue-sentinel").expect("scenario");
+    let opts = RunOptions {
+        stall_after: ms(300),
+        ..RunOptions::default()
+    };
+    let runner_thread = {
+        let ctx = ctx.clone();
+        std::thread::spawn(move || runner::run_native(&ctx, &th, scenario, &c, &opts))
+    };
+    let mut seen = Vec::new();
+    let started = Instant::now();
+    let stall = loop {
+        ctx.recorder.drain_into(&mut seen, usize::MAX);
+        if let Some(w) = seen.iter().find_map(|e| match &e.kind {
+            EventKind::Stall { waiting, .. } => Some(waiting.clone()),
+            _ => None,
+        }) {
+            break w;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no stall reported");
+        std::thread::sleep(ms(20));
+    };
+    assert_eq!(stall.len(), 1, "{stall:?}");
+    assert!(stall[0].contains("consumer-"), "{stall:?}");
+    assert!(stall[0].contains("queue jobs"), "{stall:?}");
+    assert!(!runner_thread.is_finished(), "the run must keep waiting");
+    let cancelled_at = Instant::now();
+    ctx.cancel();
+    let outcome = runner_thread.join().expect("runner");
+    let took = cancelled_at.elapsed();
+    assert!(took < ms(200), "cancel took {took:?}");
+    assert_eq!(outcome, Outcome::Cancelled);
+    ctx.recorder.drain_into(&mut seen, usize::MAX);
+    let r = Ran { outcome, events: seen };
+    assert_eq!(r.figure("consumed"), 3.0);
+    assert_eq!(r.figure("still-waiting"), 1.0);
+}
