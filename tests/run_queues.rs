@@ -192,3 +192,68 @@ fn queue_sentinel_forgotten_sentinel_is_named_and_cancel_ends_it() {
     assert_eq!(r.figure("consumed"), 3.0);
     assert_eq!(r.figure("still-waiting"), 1.0);
 }
+
+// ---- bounded-buffer ---------------------------------------------------------------------
+
+/// Every item 1..=n was taken out exactly once.
+fn consumed_items(r: &Ran) -> Vec<u64> {
+    let mut got: Vec<u64> = r
+        .lines()
+        .iter()
+        .filter_map(|l| {
+            let rest = l.split(" got ").nth(1)?;
+            rest.split_whitespace().next()?.parse().ok()
+        })
+        .collect();
+    got.sort_unstable();
+    got
+}
+
+#[test]
+fn bounded_buffer_every_item_goes_through_once() {
+    let _s = serial();
+    let r = run("bounded-buffer", &[]);
+    assert_eq!(r.figure("produced"), 20.0);
+    assert_eq!(r.figure("consumed"), 20.0);
+    assert_eq!(consumed_items(&r), (1..=20).collect::<Vec<_>>());
+    assert!(r.lines().contains(&"produced 20, consumed 20".to_string()));
+    assert!(r.figure("max-filled") <= 4.0);
+    println!(
+        "bounded-buffer defaults: max-filled {} producer-wait {:.1} ms consumer-wait {:.1} ms",
+        r.figure("max-filled"),
+        r.figure("producer-wait-ms"),
+        r.figure("consumer-wait-ms")
+    );
+}
+
+#[test]
+fn bounded_buffer_slow_consumers_fill_it_and_producers_wait() {
+    let _s = serial();
+    let mut full = 0;
+    for _ in 0..20 {
+        let r = run(
+            "bounded-buffer",
+            &[("items", "8"), ("capacity", "3"), ("produce-ms", "2"), ("consume-ms", "30")],
+        );
+        if r.figure("max-filled") == 3.0 && r.figure("producer-wait-ms") > r.figure("consumer-wait-ms") {
+            full += 1;
+        }
+    }
+    assert!(full >= 19, "{full} of 20");
+}
+
+#[test]
+fn bounded_buffer_slow_producers_leave_it_empty_and_consumers_wait() {
+    let _s = serial();
+    let mut starved = 0;
+    for _ in 0..20 {
+        let r = run(
+            "bounded-buffer",
+            &[("items", "6"), ("capacity", "4"), ("produce-ms", "20"), ("consume-ms", "0")],
+        );
+        if r.figure("max-filled") <= 2.0 && r.figure("consumer-wait-ms") > r.figure("producer-wait-ms") {
+            starved += 1;
+        }
+    }
+    assert!(starved >= 19, "{starved} of 20");
+}

@@ -439,7 +439,7 @@ static SCENARIOS: &[ScenarioInfo] = &[
             int("producers", "Producers", "How many producers", 1, 8, 1),
             int("consumers", "Consumers", "How many consumers", 1, 8, 2),
             float("produce-ms", "Produce time (ms)", "How long making one item takes", 0.0, 2000.0, 10.0),
-            float("consume-ms", "Consume time (ms)", "How long using one item takes", 0.0, 2000.0, 30.0),
+            float("consume-ms", "Consume time (ms)", "How long using one item takes", 0.0, 2000.0, 50.0),
             SLOW_MS,
         ],
         python: include_str!("python/bounded-buffer.py"),
