@@ -257,3 +257,89 @@ fn bounded_buffer_slow_producers_leave_it_empty_and_consumers_wait() {
     }
     assert!(starved >= 19, "{starved} of 20");
 }
+
+// ---- site-checker -----------------------------------------------------------------------
+
+fn is_site(url: &str) -> bool {
+    url.strip_prefix("http://site-")
+        .and_then(|r| r.strip_suffix(".example"))
+        .is_some_and(|n| n.parse::<u32>().is_ok())
+}
+
+fn is_process_name(name: &str) -> bool {
+    name.strip_prefix("Process-")
+        .is_some_and(|n| n.parse::<u32>().is_ok())
+}
+
+/// `Process-2 - http://site-3.example got 200.`
+fn is_ok_line(line: &str) -> bool {
+    let Some((name, rest)) = line.split_once(" - ") else {
+        return false;
+    };
+    let Some(url) = rest.strip_suffix(" got 200.") else {
+        return false;
+    };
+    is_process_name(name) && is_site(url)
+}
+
+/// `Process-1 failed on http://site-7.example with: could not connect to http://site-7.example`
+fn is_failure_line(line: &str) -> bool {
+    let Some((name, rest)) = line.split_once(" failed on ") else {
+        return false;
+    };
+    let Some((url, error)) = rest.split_once(" with: ") else {
+        return false;
+    };
+    is_process_name(name) && is_site(url) && error == format!("could not connect to {url}")
+}
+
+#[test]
+fn site_checker_reports_every_url_and_failures_do_not_stop_it() {
+    let _s = serial();
+    let r = run("site-checker", &[("latency-ms", "40")]);
+    let lines = r.lines();
+    assert_eq!(lines.iter().filter(|l| is_ok_line(l)).count(), 10, "{lines:?}");
+    assert_eq!(lines.iter().filter(|l| is_failure_line(l)).count(), 2, "{lines:?}");
+    assert_eq!(lines.last().map(String::as_str), Some("checked 12 URLs with 4 workers"));
+    assert_eq!(r.figure("checked"), 12.0);
+    assert_eq!(r.figure("ok"), 10.0);
+    assert_eq!(r.figure("failed"), 2.0);
+    // Each worker stopped cleanly at its own STOP.
+    let clean_ends = r.count(|k| matches!(k, EventKind::WorkerEnd { exit_code: 0 }));
+    assert_eq!(clean_ends, 4);
+    // Every URL was reported exactly once.
+    let mut urls: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split("http://").nth(1))
+        .map(|rest| rest.split(' ').next().unwrap_or(""))
+        .collect();
+    urls.sort_unstable();
+    urls.dedup();
+    assert_eq!(urls.len(), 12);
+}
+
+#[test]
+fn site_checker_defaults_overlap_the_waits() {
+    let _s = serial();
+    let r = run("site-checker", &[]);
+    assert_eq!(r.figure("failed"), 2.0);
+    println!(
+        "site-checker defaults: wall {:.0} ms for {:.0} ms of waiting",
+        r.figure("wall-ms"),
+        r.figure("waiting-ms")
+    );
+}
+
+#[test]
+fn site_checker_16_workers_and_the_fail_knob() {
+    let _s = serial();
+    let r = run(
+        "site-checker",
+        &[("workers", "16"), ("items", "40"), ("latency-ms", "5"), ("fail-urls", "7")],
+    );
+    assert_eq!(r.figure("failed"), 7.0);
+    assert_eq!(r.figure("ok"), 33.0);
+    let r = run("site-checker", &[("fail-urls", "0"), ("latency-ms", "1")]);
+    assert_eq!(r.figure("failed"), 0.0);
+    assert!(r.lines().iter().all(|l| !l.contains(" failed on ")));
+}

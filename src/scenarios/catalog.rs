@@ -464,7 +464,6 @@ static SCENARIOS: &[ScenarioInfo] = &[
             int("items", "URLs", "How many URLs to check", 1, 200, 12),
             latency("How long each check takes", 150.0),
             int("fail-urls", "Failing URLs", "Deliberately make this many URLs fail", 0, 200, 2),
-            choice("source", "Checks", "simulated waits the latency; origin requests the page's own origin", &["simulated", "origin"], "simulated"),
             SEED,
         ],
         python: include_str!("python/site-checker.py"),
