@@ -343,3 +343,100 @@ fn site_checker_16_workers_and_the_fail_knob() {
     assert_eq!(r.figure("failed"), 0.0);
     assert!(r.lines().iter().all(|l| !l.contains(" failed on ")));
 }
+
+// ---- pool -------------------------------------------------------------------------------
+
+fn squares(n: u64) -> String {
+    let v: Vec<u64> = (0..n).map(|i| i * i).collect();
+    format!("{v:?}")
+}
+
+#[test]
+fn pool_map_keeps_input_order_with_only_k_running() {
+    let _s = serial();
+    let mut k_at_once = 0;
+    for _ in 0..20 {
+        let r = run("pool", &[("items", "8"), ("latency-ms", "60")]);
+        assert!(r.lines().contains(&format!("map: {}", squares(8))), "{:?}", r.lines());
+        assert_eq!(r.figure("in-input-order"), 1.0);
+        assert!(r.figure("max-running") <= 4.0);
+        if r.figure("max-running") == 4.0 {
+            k_at_once += 1;
+        }
+    }
+    assert!(k_at_once >= 19, "{k_at_once} of 20");
+}
+
+#[test]
+fn pool_defaults_show_the_lesson() {
+    let _s = serial();
+    let r = run("pool", &[]);
+    assert!(r.lines().contains(&format!("map: {}", squares(12))));
+    assert!(r.lines().iter().any(|l| l.starts_with("ForkPoolWorker-")));
+    assert_eq!(r.figure("tasks"), 12.0);
+    assert!(r.figure("out-of-order") > 0.0, "the seeded pauses reorder the jobs");
+    println!(
+        "pool defaults: max-running {} wall {:.0} ms",
+        r.figure("max-running"),
+        r.figure("wall-ms")
+    );
+}
+
+#[test]
+fn pool_imap_unordered_yields_in_completion_order() {
+    let _s = serial();
+    let mut as_finished = 0;
+    for _ in 0..20 {
+        let r = run("pool", &[("method", "imap_unordered"), ("items", "8"), ("latency-ms", "80")]);
+        assert_eq!(r.figure("in-input-order"), 0.0);
+        let finished: Vec<u64> = r
+            .lines()
+            .iter()
+            .filter_map(|l| l.split(" finished job ").nth(1)?.parse().ok())
+            .collect();
+        let got = r
+            .lines()
+            .iter()
+            .find_map(|l| l.strip_prefix("imap_unordered: ").map(str::to_string))
+            .expect("results line");
+        let want: Vec<u64> = finished.iter().map(|n| n * n).collect();
+        if got == format!("{want:?}") {
+            as_finished += 1;
+        }
+    }
+    assert!(as_finished >= 19, "{as_finished} of 20");
+}
+
+#[test]
+fn pool_apply_runs_one_job_at_a_time_and_the_others_keep_order() {
+    let _s = serial();
+    let r = run("pool", &[("method", "apply"), ("items", "5"), ("latency-ms", "10")]);
+    assert_eq!(r.figure("max-running"), 1.0);
+    assert!(r.lines().contains(&format!("apply: {}", squares(5))));
+    for method in ["apply_async", "imap"] {
+        let r = run("pool", &[("method", method), ("items", "6"), ("latency-ms", "10")]);
+        assert!(r.lines().contains(&format!("{method}: {}", squares(6))));
+        assert_eq!(r.figure("in-input-order"), 1.0);
+    }
+}
+
+#[test]
+fn pool_chunksize_sets_the_number_of_tasks() {
+    let _s = serial();
+    let r = run("pool", &[("items", "12"), ("chunksize", "5"), ("latency-ms", "5")]);
+    assert_eq!(r.figure("tasks"), 3.0);
+    assert_eq!(r.count(|k| matches!(k, EventKind::TaskSubmit { .. })), 3);
+    assert!(r.lines().contains(&format!("map: {}", squares(12))));
+}
+
+#[test]
+fn pool_of_16_threads_on_two_cores() {
+    let _s = serial();
+    let r = run(
+        "pool",
+        &[("pool", "16"), ("items", "48"), ("latency-ms", "30"), ("flavour", "thread")],
+    );
+    assert!(r.lines().contains(&format!("map: {}", squares(48))));
+    assert!(r.figure("max-running") <= 16.0);
+    assert!(r.figure("max-running") >= 2.0);
+}
