@@ -440,3 +440,63 @@ fn pool_of_16_threads_on_two_cores() {
     assert!(r.figure("max-running") <= 16.0);
     assert!(r.figure("max-running") >= 2.0);
 }
+
+// ---- executor ---------------------------------------------------------------------------
+
+#[test]
+fn executor_futures_carry_results_and_the_exception() {
+    let _s = serial();
+    let r = run("executor", &[]);
+    let lines = r.lines();
+    let raised: Vec<&String> = lines.iter().filter(|l| l.contains(" raised ")).collect();
+    assert_eq!(raised.len(), 1, "{lines:?}");
+    assert_eq!(
+        raised[0],
+        "as_completed: task 3 raised ValueError: task 3 does not like its input"
+    );
+    assert_eq!(lines.iter().filter(|l| l.contains(" -> ")).count(), 7);
+    assert!(lines.contains(&"map keeps input order: [0, 1, 4, 9, 16]".to_string()));
+    assert_eq!(lines.last().map(String::as_str), Some("thread executor with 4 workers"));
+    assert_eq!(r.figure("exceptions"), 1.0);
+    assert_eq!(r.figure("bytes-to-workers"), 0.0);
+    assert!(r.lines().iter().any(|l| l.contains("ThreadPoolExecutor") || l.contains("->")));
+}
+
+#[test]
+fn executor_process_flavour_pickles_every_argument() {
+    let _s = serial();
+    let r = run("executor", &[("flavour", "process"), ("fail-one", "false")]);
+    assert_eq!(r.figure("exceptions"), 0.0);
+    assert!(r.lines().iter().all(|l| !l.contains(" raised ")));
+    assert!(r.figure("bytes-to-workers") >= 8.0 * 64.0 * 1024.0);
+    // Every task's 64 KB argument was really serialized on its way to a worker.
+    let big = r.count(|k| matches!(k, EventKind::Serialize { bytes, .. } if *bytes >= 64 * 1024));
+    assert!(big >= 8, "8 arguments of 64 KB; got {big}");
+    let small = r.figure("pickle-bytes-small");
+    let medium = r.figure("pickle-bytes-medium");
+    let large = r.figure("pickle-bytes-large");
+    assert!(small < medium && medium < large, "{small} {medium} {large}");
+    println!(
+        "executor pickle: {small} B {:.3} ms, {medium} B {:.3} ms, {large} B {:.3} ms",
+        r.figure("pickle-ms-small"),
+        r.figure("pickle-ms-medium"),
+        r.figure("pickle-ms-large")
+    );
+}
+
+#[test]
+fn executor_process_vs_thread_with_a_big_payload() {
+    let _s = serial();
+    for flavour in ["thread", "process"] {
+        let r = run(
+            "executor",
+            &[("flavour", flavour), ("payload-kb", "128"), ("workers", "16"), ("items", "16")],
+        );
+        assert_eq!(r.figure("exceptions"), 1.0);
+        println!(
+            "executor {flavour} 16 x 128 KB: {:.0} ms, {} bytes to workers",
+            r.figure("wall-ms"),
+            r.figure("bytes-to-workers")
+        );
+    }
+}

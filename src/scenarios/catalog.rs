@@ -511,9 +511,9 @@ static SCENARIOS: &[ScenarioInfo] = &[
         theme: Theme::PoolsAndFutures,
         knobs: &[
             workers(4),
-            int("items", "Tasks", "How many tasks to submit", 1, 1000, 8),
+            int("items", "Tasks", "How many tasks to submit", 1, 32, 8),
             FLAVOUR_THREAD,
-            int("payload-kb", "Argument size (KB)", "Size of each task's argument: processes must pickle it", 0, 8192, 64),
+            int("payload-kb", "Argument size (KB)", "Size of each task's argument: processes must pickle it", 0, 2048, 64),
             boolean("fail-one", "One task raises", "One task raises an exception; its future carries it", true),
             SLOW_MS,
         ],
@@ -521,7 +521,7 @@ static SCENARIOS: &[ScenarioInfo] = &[
         rust_source: include_str!("executor.rs"),
         lesson: Lesson {
             notice: "`as_completed` yields futures as they finish; the failing task's exception comes back from `result()` instead of crashing the run. With the process flavour the summary shows the bytes pickled and the time it took, growing with the argument size.",
-            try_next: "Switch the flavour to process and raise the argument size to 4096 KB: watch serialization time take over.",
+            try_next: "Switch the flavour to process and raise the argument size to 2048 KB: watch serialization time take over.",
             why: "An executor hides the pool behind one interface, so ThreadPoolExecutor and ProcessPoolExecutor are one line apart. A process shares no memory, so every argument and result is pickled across.",
             python_api: "concurrent.futures.ThreadPoolExecutor / ProcessPoolExecutor: submit -> Future, map, as_completed, Future.result(), Future.exception()",
             rust_api: "engine::pool::Executor: submit -> Future, map, as_completed; errors come back as values",
