@@ -500,3 +500,70 @@ fn executor_process_vs_thread_with_a_big_payload() {
         );
     }
 }
+
+// ---- worker-logging ---------------------------------------------------------------------
+
+/// `2026-11-22 01:02:57,123 Process-1  INFO    step 0 of worker 1`
+fn parse_log_line(line: &str) -> Option<(String, String, String)> {
+    let (date, rest) = line.split_at_checked(23)?;
+    let ok_date = date.len() == 23
+        && date.as_bytes()[4] == b'-'
+        && date.as_bytes()[10] == b' '
+        && date.as_bytes()[19] == b','
+        && date[20..].chars().all(|c| c.is_ascii_digit());
+    if !ok_date {
+        return None;
+    }
+    let rest = rest.strip_prefix(' ')?;
+    let name = rest.get(..10)?.trim_end().to_string();
+    let level = rest.get(11..18)?.trim_end().to_string();
+    let message = rest.get(19..)?.to_string();
+    Some((name, level, message))
+}
+
+#[test]
+fn worker_logging_one_sink_names_every_worker() {
+    let _s = serial();
+    let r = run("worker-logging", &[]);
+    let parsed: Vec<(String, String, String)> =
+        r.lines().iter().filter_map(|l| parse_log_line(l)).collect();
+    assert_eq!(parsed.len(), r.lines().len(), "{:?}", r.lines());
+    assert_eq!(parsed.len(), 3 * (5 + 1));
+    assert_eq!(r.figure("records"), 18.0);
+    assert_eq!(r.figure("dropped"), 15.0, "the DEBUG records are dropped at INFO");
+    assert_eq!(r.figure("sources"), 3.0);
+    for (name, level, message) in &parsed {
+        assert!(is_process_name(name), "{name}");
+        assert!(level == "INFO" || level == "WARNING", "{level}");
+        assert!(!message.is_empty());
+    }
+    for n in 1..=3 {
+        let done = format!("worker {n} is done");
+        assert!(parsed.iter().any(|(_, l, m)| l == "WARNING" && *m == done));
+    }
+    // At the source: a Log event in each worker's own lane, one per record kept.
+    let logs: Vec<&Event> = r
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Log { .. }))
+        .collect();
+    assert_eq!(logs.len(), 18);
+    assert!(logs.iter().all(|e| e.worker != 0));
+    // Process workers pickle each record across to the listener.
+    assert!(r.count(|k| matches!(k, EventKind::Serialize { .. })) >= 18);
+}
+
+#[test]
+fn worker_logging_levels_filter_at_the_source() {
+    let _s = serial();
+    let r = run("worker-logging", &[("level", "DEBUG")]);
+    assert_eq!(r.figure("records"), 33.0);
+    assert_eq!(r.figure("dropped"), 0.0);
+    assert!(r.lines().iter().any(|l| l.contains(" DEBUG ")));
+    let r = run("worker-logging", &[("level", "WARNING"), ("flavour", "thread")]);
+    assert_eq!(r.figure("records"), 3.0);
+    assert_eq!(r.count(|k| matches!(k, EventKind::Serialize { .. })), 0);
+    let r = run("worker-logging", &[("workers", "16"), ("items", "20")]);
+    assert_eq!(r.figure("records"), 16.0 * 21.0);
+    assert_eq!(r.figure("sources"), 16.0);
+}
