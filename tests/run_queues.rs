@@ -102,7 +102,11 @@ fn queue_sentinel_consumers_double_every_item_and_stop() {
     let r = run("queue-sentinel", &[]);
     let lines = r.lines();
     for want in ["doubled 5 to 10", "doubled 10 to 20", "doubled 13 to 26"] {
-        assert_eq!(lines.iter().filter(|l| l.contains(want)).count(), 1, "{lines:?}");
+        assert_eq!(
+            lines.iter().filter(|l| l.contains(want)).count(),
+            1,
+            "{lines:?}"
+        );
     }
     for name in ["consumer-1", "consumer-2"] {
         let stop = format!("{name} read the sentinel and stops");
@@ -122,7 +126,11 @@ fn queue_sentinel_many_items_all_arrive_once() {
     );
     assert_eq!(r.figure("produced"), 200.0);
     assert_eq!(r.figure("consumed"), 200.0);
-    let stops = r.lines().iter().filter(|l| l.ends_with("read the sentinel and stops")).count();
+    let stops = r
+        .lines()
+        .iter()
+        .filter(|l| l.ends_with("read the sentinel and stops"))
+        .count();
     assert_eq!(stops, 16);
 }
 
@@ -133,7 +141,10 @@ fn queue_sentinel_bounded_queue_blocks_the_producer() {
     let blocked_puts = r.count(|k| {
         matches!(k, EventKind::QueueBlocked { op } if *op == concurrency_playground::engine::trace::QueueOp::Put)
     });
-    assert!(blocked_puts >= 1, "a queue of 1 with slow consumers must fill");
+    assert!(
+        blocked_puts >= 1,
+        "a queue of 1 with slow consumers must fill"
+    );
     assert!(r.figure("producer-blocked-puts") >= 1.0);
     assert!(r.figure("producer-blocked-ms") > 0.0);
     assert_eq!(r.figure("consumed"), 10.0);
@@ -174,7 +185,10 @@ fn queue_sentinel_forgotten_sentinel_is_named_and_cancel_ends_it() {
         }) {
             break w;
         }
-        assert!(started.elapsed() < Duration::from_secs(20), "no stall reported");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no stall reported"
+        );
         std::thread::sleep(ms(20));
     };
     assert_eq!(stall.len(), 1, "{stall:?}");
@@ -188,7 +202,10 @@ fn queue_sentinel_forgotten_sentinel_is_named_and_cancel_ends_it() {
     assert!(took < ms(200), "cancel took {took:?}");
     assert_eq!(outcome, Outcome::Cancelled);
     ctx.recorder.drain_into(&mut seen, usize::MAX);
-    let r = Ran { outcome, events: seen };
+    let r = Ran {
+        outcome,
+        events: seen,
+    };
     assert_eq!(r.figure("consumed"), 3.0);
     assert_eq!(r.figure("still-waiting"), 1.0);
 }
@@ -233,9 +250,16 @@ fn bounded_buffer_slow_consumers_fill_it_and_producers_wait() {
     for _ in 0..20 {
         let r = run(
             "bounded-buffer",
-            &[("items", "8"), ("capacity", "3"), ("produce-ms", "2"), ("consume-ms", "30")],
+            &[
+                ("items", "8"),
+                ("capacity", "3"),
+                ("produce-ms", "2"),
+                ("consume-ms", "30"),
+            ],
         );
-        if r.figure("max-filled") == 3.0 && r.figure("producer-wait-ms") > r.figure("consumer-wait-ms") {
+        if r.figure("max-filled") == 3.0
+            && r.figure("producer-wait-ms") > r.figure("consumer-wait-ms")
+        {
             full += 1;
         }
     }
@@ -249,9 +273,16 @@ fn bounded_buffer_slow_producers_leave_it_empty_and_consumers_wait() {
     for _ in 0..20 {
         let r = run(
             "bounded-buffer",
-            &[("items", "6"), ("capacity", "4"), ("produce-ms", "20"), ("consume-ms", "0")],
+            &[
+                ("items", "6"),
+                ("capacity", "4"),
+                ("produce-ms", "20"),
+                ("consume-ms", "0"),
+            ],
         );
-        if r.figure("max-filled") <= 2.0 && r.figure("consumer-wait-ms") > r.figure("producer-wait-ms") {
+        if r.figure("max-filled") <= 2.0
+            && r.figure("consumer-wait-ms") > r.figure("producer-wait-ms")
+        {
             starved += 1;
         }
     }
@@ -298,9 +329,20 @@ fn site_checker_reports_every_url_and_failures_do_not_stop_it() {
     let _s = serial();
     let r = run("site-checker", &[("latency-ms", "40")]);
     let lines = r.lines();
-    assert_eq!(lines.iter().filter(|l| is_ok_line(l)).count(), 10, "{lines:?}");
-    assert_eq!(lines.iter().filter(|l| is_failure_line(l)).count(), 2, "{lines:?}");
-    assert_eq!(lines.last().map(String::as_str), Some("checked 12 URLs with 4 workers"));
+    assert_eq!(
+        lines.iter().filter(|l| is_ok_line(l)).count(),
+        10,
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| is_failure_line(l)).count(),
+        2,
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("checked 12 URLs with 4 workers")
+    );
     assert_eq!(r.figure("checked"), 12.0);
     assert_eq!(r.figure("ok"), 10.0);
     assert_eq!(r.figure("failed"), 2.0);
@@ -335,7 +377,12 @@ fn site_checker_16_workers_and_the_fail_knob() {
     let _s = serial();
     let r = run(
         "site-checker",
-        &[("workers", "16"), ("items", "40"), ("latency-ms", "5"), ("fail-urls", "7")],
+        &[
+            ("workers", "16"),
+            ("items", "40"),
+            ("latency-ms", "5"),
+            ("fail-urls", "7"),
+        ],
     );
     assert_eq!(r.figure("failed"), 7.0);
     assert_eq!(r.figure("ok"), 33.0);
@@ -357,7 +404,11 @@ fn pool_map_keeps_input_order_with_only_k_running() {
     let mut k_at_once = 0;
     for _ in 0..20 {
         let r = run("pool", &[("items", "8"), ("latency-ms", "60")]);
-        assert!(r.lines().contains(&format!("map: {}", squares(8))), "{:?}", r.lines());
+        assert!(
+            r.lines().contains(&format!("map: {}", squares(8))),
+            "{:?}",
+            r.lines()
+        );
         assert_eq!(r.figure("in-input-order"), 1.0);
         assert!(r.figure("max-running") <= 4.0);
         if r.figure("max-running") == 4.0 {
@@ -374,7 +425,10 @@ fn pool_defaults_show_the_lesson() {
     assert!(r.lines().contains(&format!("map: {}", squares(12))));
     assert!(r.lines().iter().any(|l| l.starts_with("ForkPoolWorker-")));
     assert_eq!(r.figure("tasks"), 12.0);
-    assert!(r.figure("out-of-order") > 0.0, "the seeded pauses reorder the jobs");
+    assert!(
+        r.figure("out-of-order") > 0.0,
+        "the seeded pauses reorder the jobs"
+    );
     println!(
         "pool defaults: max-running {} wall {:.0} ms",
         r.figure("max-running"),
@@ -387,7 +441,14 @@ fn pool_imap_unordered_yields_in_completion_order() {
     let _s = serial();
     let mut as_finished = 0;
     for _ in 0..20 {
-        let r = run("pool", &[("method", "imap_unordered"), ("items", "8"), ("latency-ms", "80")]);
+        let r = run(
+            "pool",
+            &[
+                ("method", "imap_unordered"),
+                ("items", "8"),
+                ("latency-ms", "80"),
+            ],
+        );
         assert_eq!(r.figure("in-input-order"), 0.0);
         let finished: Vec<u64> = r
             .lines()
@@ -410,11 +471,17 @@ fn pool_imap_unordered_yields_in_completion_order() {
 #[test]
 fn pool_apply_runs_one_job_at_a_time_and_the_others_keep_order() {
     let _s = serial();
-    let r = run("pool", &[("method", "apply"), ("items", "5"), ("latency-ms", "10")]);
+    let r = run(
+        "pool",
+        &[("method", "apply"), ("items", "5"), ("latency-ms", "10")],
+    );
     assert_eq!(r.figure("max-running"), 1.0);
     assert!(r.lines().contains(&format!("apply: {}", squares(5))));
     for method in ["apply_async", "imap"] {
-        let r = run("pool", &[("method", method), ("items", "6"), ("latency-ms", "10")]);
+        let r = run(
+            "pool",
+            &[("method", method), ("items", "6"), ("latency-ms", "10")],
+        );
         assert!(r.lines().contains(&format!("{method}: {}", squares(6))));
         assert_eq!(r.figure("in-input-order"), 1.0);
     }
@@ -423,7 +490,10 @@ fn pool_apply_runs_one_job_at_a_time_and_the_others_keep_order() {
 #[test]
 fn pool_chunksize_sets_the_number_of_tasks() {
     let _s = serial();
-    let r = run("pool", &[("items", "12"), ("chunksize", "5"), ("latency-ms", "5")]);
+    let r = run(
+        "pool",
+        &[("items", "12"), ("chunksize", "5"), ("latency-ms", "5")],
+    );
     assert_eq!(r.figure("tasks"), 3.0);
     assert_eq!(r.count(|k| matches!(k, EventKind::TaskSubmit { .. })), 3);
     assert!(r.lines().contains(&format!("map: {}", squares(12))));
@@ -434,7 +504,12 @@ fn pool_of_16_threads_on_two_cores() {
     let _s = serial();
     let r = run(
         "pool",
-        &[("pool", "16"), ("items", "48"), ("latency-ms", "30"), ("flavour", "thread")],
+        &[
+            ("pool", "16"),
+            ("items", "48"),
+            ("latency-ms", "30"),
+            ("flavour", "thread"),
+        ],
     );
     assert!(r.lines().contains(&format!("map: {}", squares(48))));
     assert!(r.figure("max-running") <= 16.0);
@@ -456,10 +531,16 @@ fn executor_futures_carry_results_and_the_exception() {
     );
     assert_eq!(lines.iter().filter(|l| l.contains(" -> ")).count(), 7);
     assert!(lines.contains(&"map keeps input order: [0, 1, 4, 9, 16]".to_string()));
-    assert_eq!(lines.last().map(String::as_str), Some("thread executor with 4 workers"));
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("thread executor with 4 workers")
+    );
     assert_eq!(r.figure("exceptions"), 1.0);
     assert_eq!(r.figure("bytes-to-workers"), 0.0);
-    assert!(r.lines().iter().any(|l| l.contains("ThreadPoolExecutor") || l.contains("->")));
+    assert!(r
+        .lines()
+        .iter()
+        .any(|l| l.contains("ThreadPoolExecutor") || l.contains("->")));
 }
 
 #[test]
@@ -490,7 +571,12 @@ fn executor_process_vs_thread_with_a_big_payload() {
     for flavour in ["thread", "process"] {
         let r = run(
             "executor",
-            &[("flavour", flavour), ("payload-kb", "128"), ("workers", "16"), ("items", "16")],
+            &[
+                ("flavour", flavour),
+                ("payload-kb", "128"),
+                ("workers", "16"),
+                ("items", "16"),
+            ],
         );
         assert_eq!(r.figure("exceptions"), 1.0);
         println!(
@@ -530,7 +616,11 @@ fn worker_logging_one_sink_names_every_worker() {
     assert_eq!(parsed.len(), r.lines().len(), "{:?}", r.lines());
     assert_eq!(parsed.len(), 3 * (5 + 1));
     assert_eq!(r.figure("records"), 18.0);
-    assert_eq!(r.figure("dropped"), 15.0, "the DEBUG records are dropped at INFO");
+    assert_eq!(
+        r.figure("dropped"),
+        15.0,
+        "the DEBUG records are dropped at INFO"
+    );
     assert_eq!(r.figure("sources"), 3.0);
     for (name, level, message) in &parsed {
         assert!(is_process_name(name), "{name}");
@@ -560,7 +650,10 @@ fn worker_logging_levels_filter_at_the_source() {
     assert_eq!(r.figure("records"), 33.0);
     assert_eq!(r.figure("dropped"), 0.0);
     assert!(r.lines().iter().any(|l| l.contains(" DEBUG ")));
-    let r = run("worker-logging", &[("level", "WARNING"), ("flavour", "thread")]);
+    let r = run(
+        "worker-logging",
+        &[("level", "WARNING"), ("flavour", "thread")],
+    );
     assert_eq!(r.figure("records"), 3.0);
     assert_eq!(r.count(|k| matches!(k, EventKind::Serialize { .. })), 0);
     let r = run("worker-logging", &[("workers", "16"), ("items", "20")]);

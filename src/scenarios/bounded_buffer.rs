@@ -87,7 +87,11 @@ fn producer(b: &BoundedBuffer, index: usize, count: usize, produce: Duration) ->
             let at = b.put_at.get()?;
             b.buffer.set(at as usize, item)?;
             b.put_at.set((at + 1) % capacity)?;
-            print(&format!("producer-{} put {item:<3} {}", index + 1, b.slots()))?;
+            print(&format!(
+                "producer-{} put {item:<3} {}",
+                index + 1,
+                b.slots()
+            ))?;
             b.waits.filled(&b.buffer);
         }
         b.fill.release(1)?; // one more item ready
@@ -110,7 +114,11 @@ fn consumer(b: &BoundedBuffer, index: usize, count: usize, consume: Duration) ->
             b.buffer.set(at as usize, 0)?;
             b.take_at.set((at + 1) % capacity)?;
             b.consumed.set(b.consumed.get()? + 1)?;
-            print(&format!("consumer-{} got {item:<3} {}", index + 1, b.slots()))?;
+            print(&format!(
+                "consumer-{} got {item:<3} {}",
+                index + 1,
+                b.slots()
+            ))?;
         }
         b.empty.release(1)?; // one more free slot
         io_wait(&ctx, None, consume)?; // using the item

@@ -31,7 +31,12 @@ fn checksum(task: (u64, Payload), fail_one: bool) -> EngineResult<(u64, u64)> {
         let error = format!("ValueError: task {number} does not like its input");
         return Err(EngineError::Task(error));
     }
-    let total = payload.bytes().iter().step_by(4096).map(|&b| b as u64).sum();
+    let total = payload
+        .bytes()
+        .iter()
+        .step_by(4096)
+        .map(|&b| b as u64)
+        .sum();
     Ok((number, total))
 }
 
@@ -58,7 +63,11 @@ pub fn run(s: &Scene) -> EngineResult<()> {
 
     // Pickling grows with the argument.
     let mut sizes = Vec::new();
-    for kb in [(payload_kb / 64).max(1), (payload_kb / 8).max(1), payload_kb.max(1)] {
+    for kb in [
+        (payload_kb / 64).max(1),
+        (payload_kb / 8).max(1),
+        payload_kb.max(1),
+    ] {
         let (bytes, took) = pickle_round_trip(s, kb)?;
         print(&format!(
             "an argument of {bytes:>9} bytes pickles and unpickles in {:8.3} ms",
@@ -87,11 +96,17 @@ pub fn run(s: &Scene) -> EngineResult<()> {
         }
     }
     let squares: Vec<u64> = executor
-        .map(|(x, y): (u64, u32)| Ok(x.pow(y)), (0..5).map(|x| (x, 2)).collect())?
+        .map(
+            |(x, y): (u64, u32)| Ok(x.pow(y)),
+            (0..5).map(|x| (x, 2)).collect(),
+        )?
         .collect::<EngineResult<_>>()?;
     print(&format!("map keeps input order: {squares:?}"))?;
     executor.shutdown(true)?;
-    print(&format!("{} executor with {workers} workers", s.choice("flavour")))?;
+    print(&format!(
+        "{} executor with {workers} workers",
+        s.choice("flavour")
+    ))?;
     report(s, &sizes, &futures, &finished, &payload, start.elapsed())
 }
 // ANCHOR_END: code

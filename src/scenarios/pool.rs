@@ -75,7 +75,9 @@ pub fn run(s: &Scene) -> EngineResult<()> {
             }
             results
         }
-        "imap" => pool.imap(job, tasks.clone(), chunksize)?.collect::<EngineResult<_>>()?,
+        "imap" => pool
+            .imap(job, tasks.clone(), chunksize)?
+            .collect::<EngineResult<_>>()?,
         // Completion order: each result as soon as its job is done.
         _ => pool
             .imap_unordered(job, tasks.clone(), chunksize)?

@@ -33,7 +33,12 @@ fn make_items(count: usize) -> Vec<i64> {
     first.into_iter().chain(more).take(count).collect()
 }
 
-fn producer(jobs: &Queue<i64>, items: &[i64], sentinels: usize, held_up: &HeldUp) -> EngineResult<()> {
+fn producer(
+    jobs: &Queue<i64>,
+    items: &[i64],
+    sentinels: usize,
+    held_up: &HeldUp,
+) -> EngineResult<()> {
     for &item in items {
         let full = jobs.full();
         let started = Instant::now();
@@ -47,7 +52,12 @@ fn producer(jobs: &Queue<i64>, items: &[i64], sentinels: usize, held_up: &HeldUp
     Ok(())
 }
 
-fn consumer(jobs: &Queue<i64>, name: &str, work: Duration, consumed: &AtomicU64) -> EngineResult<i32> {
+fn consumer(
+    jobs: &Queue<i64>,
+    name: &str,
+    work: Duration,
+    consumed: &AtomicU64,
+) -> EngineResult<i32> {
     let ctx = RunCtx::require()?.0;
     loop {
         let item = jobs.get(true, None)?; // blocks while the queue is empty
@@ -74,9 +84,11 @@ pub fn run(s: &Scene) -> EngineResult<()> {
     for i in 1..=consumers_wanted {
         let name = format!("consumer-{i}");
         let (jobs, consumed) = (jobs.clone(), consumed.clone());
-        let worker = WorkerSpec::new(Flavour::Thread)
-            .name(name.clone())
-            .start(s.ctx, s.threads, move || consumer(&jobs, &name, work, &consumed))?;
+        let worker = WorkerSpec::new(Flavour::Thread).name(name.clone()).start(
+            s.ctx,
+            s.threads,
+            move || consumer(&jobs, &name, work, &consumed),
+        )?;
         consumers.push(worker);
     }
 
@@ -134,7 +146,13 @@ impl HeldUp {
 }
 
 /// The summary: items produced vs consumed, who is still waiting, and the back-pressure.
-fn report(s: &Scene, produced: usize, consumed: &AtomicU64, consumers: &[Worker], held_up: &HeldUp) {
+fn report(
+    s: &Scene,
+    produced: usize,
+    consumed: &AtomicU64,
+    consumers: &[Worker],
+    held_up: &HeldUp,
+) {
     let consumed = consumed.load(Ordering::SeqCst);
     s.figure(
         "produced",

@@ -78,7 +78,10 @@ pub fn run(s: &Scene) -> EngineResult<()> {
     for w in &workers {
         w.join()?;
     }
-    print(&format!("checked {} URLs with {workers_wanted} workers", urls.len()))?;
+    print(&format!(
+        "checked {} URLs with {workers_wanted} workers",
+        urls.len()
+    ))?;
     report(s, &plan, &lines, started);
     Ok(())
 }
@@ -108,10 +111,7 @@ impl Plan {
             .collect();
         let fail = (s.int("fail-urls").max(0) as usize).min(urls.len());
         let failing = rng.sample(urls, fail).into_iter().collect();
-        Plan {
-            latencies,
-            failing,
-        }
+        Plan { latencies, failing }
     }
 
     fn latency(&self, url: &str) -> Duration {

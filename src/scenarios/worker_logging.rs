@@ -66,7 +66,13 @@ impl Logger {
             message,
         };
         let text = record.message.clone();
-        ctx.emit(None, EventKind::Log { level: level_name(level).into(), text });
+        ctx.emit(
+            None,
+            EventKind::Log {
+                level: level_name(level).into(),
+                text,
+            },
+        );
         // To a process the record crosses as bytes, as a multiprocessing queue pickles it.
         let parcel = Parcel::pack(&ctx, record, self.flavour)?;
         self.records.put(Some(parcel), true, None)?;
@@ -265,9 +271,6 @@ mod tests {
         assert_eq!(civil_date(0), (1970, 1, 1));
         assert_eq!(civil_date(11_016), (2000, 2, 29));
         assert_eq!(civil_date(20_414), (2025, 11, 22));
-        assert_eq!(
-            asctime(1_763_773_377_123_000),
-            "2025-11-22 01:02:57,123"
-        );
+        assert_eq!(asctime(1_763_773_377_123_000), "2025-11-22 01:02:57,123");
     }
 }
