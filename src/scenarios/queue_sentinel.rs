@@ -168,7 +168,8 @@ fn report(
     );
     let waiting: Vec<&str> = consumers
         .iter()
-        .filter(|c| c.is_alive())
+        // Still blocked, or stopped only by the cancel (exit code -15): never saw a sentinel.
+        .filter(|c| c.exitcode() != Some(0))
         .map(|c| c.name())
         .collect();
     if !waiting.is_empty() {
