@@ -235,6 +235,43 @@ fn bounded_buffer_every_item_goes_through_once() {
     assert_eq!(consumed_items(&r), (1..=20).collect::<Vec<_>>());
     assert!(r.lines().contains(&"produced 20, consumed 20".to_string()));
     assert!(r.figure("max-filled") <= 4.0);
+    // The slots are drawn from the trace: an Array named `buffer` with a Counter per slot.
+    let buffer = r
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::ObjectNew { name, kind } if name == "buffer" => {
+                assert_eq!(*kind, concurrency_playground::engine::ObjectKind::Array);
+                e.object
+            }
+            _ => None,
+        })
+        .expect("a buffer object");
+    let slot_writes: Vec<(String, i64)> = r
+        .events
+        .iter()
+        .filter(|e| e.object == Some(buffer))
+        .filter_map(|e| match &e.kind {
+            EventKind::Counter { name, value } => Some((name.clone(), *value)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(slot_writes.len(), 40, "20 puts and 20 takes");
+    let mut slots = [0i64; 4];
+    for (name, value) in &slot_writes {
+        let i: usize = name
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse()
+            .expect("slot");
+        // A put fills an empty slot; a take empties a full one.
+        assert!(
+            (slots[i] == 0) != (*value == 0),
+            "slot {i}: {} -> {value}",
+            slots[i]
+        );
+        slots[i] = *value;
+    }
+    assert_eq!(slots, [0; 4]);
     println!(
         "bounded-buffer defaults: max-filled {} producer-wait {:.1} ms consumer-wait {:.1} ms",
         r.figure("max-filled"),
