@@ -1,6 +1,6 @@
 """The bounded buffer: `empty` counts free slots, `fill` counts items, a mutex guards the buffer.
 
-CAPACITY=4  ITEMS=20  PRODUCERS=1  CONSUMERS=2  PRODUCE_MS=10  CONSUME_MS=30
+CAPACITY=4  ITEMS=20  PRODUCERS=1  CONSUMERS=2  PRODUCE_MS=10  CONSUME_MS=50
 """
 import os
 import threading
@@ -11,7 +11,7 @@ ITEMS = int(os.environ.get("ITEMS", 20))
 PRODUCERS = int(os.environ.get("PRODUCERS", 1))
 CONSUMERS = int(os.environ.get("CONSUMERS", 2))
 PRODUCE = float(os.environ.get("PRODUCE_MS", 10)) / 1000
-CONSUME = float(os.environ.get("CONSUME_MS", 30)) / 1000
+CONSUME = float(os.environ.get("CONSUME_MS", 50)) / 1000
 
 buffer = [None] * CAPACITY
 put_at = take_at = 0

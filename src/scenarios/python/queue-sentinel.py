@@ -54,6 +54,8 @@ if __name__ == "__main__":
         c.start()
     producer(jobs)
     for c in consumers:
+        # A plain join() would wait forever for a consumer whose sentinel never comes
+        # (the playground's run does, and names the stuck consumer); the script gives up.
         c.join(timeout=2.0)
     waiting = [c.name for c in consumers if c.is_alive()]
     print(f"produced {ITEMS}, consumed {len(consumed)}")
