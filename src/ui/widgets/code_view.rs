@@ -36,9 +36,16 @@ pub fn code_view(p: &CodeViewProps) -> Html {
     let onkeydown = {
         let tab = tab.clone();
         Callback::from(move |e: KeyboardEvent| {
-            if matches!(e.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
+            if matches!(
+                e.key().as_str(),
+                "ArrowLeft" | "ArrowRight" | "Home" | "End"
+            ) {
                 e.prevent_default();
-                tab.set(if *tab == Lang::Python { Lang::Rust } else { Lang::Python });
+                tab.set(if *tab == Lang::Python {
+                    Lang::Rust
+                } else {
+                    Lang::Python
+                });
             }
         })
     };

@@ -1,8 +1,8 @@
 //! Small helpers the trace widgets share: worker colours, time formatting, sparklines.
 
 use crate::engine::trace::WorkerId;
-use crate::views::AppendLog;
 use crate::views::state::Point;
+use crate::views::AppendLog;
 use yew::prelude::*;
 
 /// The palette class of a worker (`w0`..`w7` in styles.css, Okabe–Ito colours). Colour

@@ -53,7 +53,10 @@ pub fn speedup_chart(p: &SpeedupChartProps) -> Html {
         .join(" ");
     let y_ticks: Vec<f64> = {
         let step = (s_max / 5.0).ceil().max(1.0);
-        (0..=5).map(|i| i as f64 * step).filter(|v| *v <= s_max).collect()
+        (0..=5)
+            .map(|i| i as f64 * step)
+            .filter(|v| *v <= s_max)
+            .collect()
     };
     let label = format!(
         "Speedup against workers: measured {}{}",

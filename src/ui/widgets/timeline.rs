@@ -39,7 +39,10 @@ pub struct TimelineProps {
 enum Window {
     /// The whole run so far, growing as it goes.
     Fit,
-    Fixed { t0: f64, t1: f64 },
+    Fixed {
+        t0: f64,
+        t1: f64,
+    },
 }
 
 struct Drag {
@@ -138,7 +141,10 @@ pub fn timeline(p: &TimelineProps) -> Html {
         move || window.set(Window::Fit)
     };
 
-    let button = |label: &'static str, title: &'static str, testid: &'static str, f: Callback<MouseEvent>| {
+    let button = |label: &'static str,
+                  title: &'static str,
+                  testid: &'static str,
+                  f: Callback<MouseEvent>| {
         html! { <button type="button" onclick={f} title={title} aria-label={title} data-testid={testid}>{label}</button> }
     };
     let zoom_in = {
@@ -208,7 +214,11 @@ pub fn timeline(p: &TimelineProps) -> Html {
                 zoom(if e.delta_y() < 0.0 { 0.8 } else { 1.25 }, anchor);
             } else if e.shift_key() || e.delta_x().abs() > e.delta_y().abs() {
                 e.prevent_default();
-                let d = if e.delta_x() != 0.0 { e.delta_x() } else { e.delta_y() };
+                let d = if e.delta_x() != 0.0 {
+                    e.delta_x()
+                } else {
+                    e.delta_y()
+                };
                 pan(d.signum() * 0.05);
             }
         })
@@ -397,7 +407,9 @@ fn marker_tip(tl: &TimelineView, w: WorkerId, m: &Marker) -> String {
         MarkerKind::Notify { n } => format!("notify({n})"),
         MarkerKind::Submit { task } => format!("submitted task {task}"),
         MarkerKind::BarrierPass => "passed the barrier".into(),
-        MarkerKind::Serialize { bytes, us } => format!("pickled {bytes} B in {}", fmt_us(us as f64)),
+        MarkerKind::Serialize { bytes, us } => {
+            format!("pickled {bytes} B in {}", fmt_us(us as f64))
+        }
         MarkerKind::Deserialize { bytes, us } => {
             format!("unpickled {bytes} B in {}", fmt_us(us as f64))
         }
@@ -441,8 +453,9 @@ fn lane(tl: &TimelineView, w: WorkerId, index: usize, sc: &Scale) -> Html {
                     &mut pooled.last_mut().expect("just pushed").1
                 }
             };
-            for c in sc.col(x0)..=sc.col(x1) {
-                cols[c] += 1;
+            let (a, b) = (sc.col(x0), sc.col(x1));
+            for n in &mut cols[a..=b.max(a)] {
+                *n += 1;
             }
         }
     }
