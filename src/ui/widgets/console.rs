@@ -279,6 +279,10 @@ fn line_body(line: &ConsoleLine) -> Html {
 struct Announcer {
     announced_len: usize,
     last_ms: f64,
+    /// A flush is scheduled and has not fired yet.
+    pending: bool,
+    /// The last flush timer. Kept (not dropped) when it fires: dropping a timer frees
+    /// its closure, which must not happen while that closure runs.
     timer: Option<Timeout>,
 }
 
@@ -290,7 +294,7 @@ impl Announcer {
     ) {
         let wait = {
             let a = me.borrow();
-            if a.timer.is_some() {
+            if a.pending {
                 return;
             }
             ANNOUNCE_EVERY_MS - (now_ms() - a.last_ms)
@@ -301,10 +305,12 @@ impl Announcer {
         }
         let me2 = me.clone();
         let timer = Timeout::new(wait.ceil() as u32, move || {
-            me2.borrow_mut().timer = None;
+            me2.borrow_mut().pending = false;
             Self::announce(&me2, &handle, &out);
         });
-        me.borrow_mut().timer = Some(timer);
+        let mut a = me.borrow_mut();
+        a.pending = true;
+        a.timer = Some(timer);
     }
 
     fn announce(
