@@ -334,7 +334,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn kinds<'a>(src: &'a str, lang: Lang) -> Vec<(TokenKind, &'a str)> {
+    fn kinds(src: &str, lang: Lang) -> Vec<(TokenKind, &str)> {
         tokenize(src, lang)
             .into_iter()
             .filter(|t| t.kind != TokenKind::Plain)
