@@ -27,6 +27,7 @@
 pub mod applog;
 pub mod console;
 pub mod export;
+pub mod highlight;
 pub mod replay;
 pub mod roster;
 pub mod state;

@@ -2,3 +2,13 @@ pub mod env_panel;
 pub mod knob_form;
 pub mod live_console;
 pub mod pool_control;
+
+// Views of a run's trace (see `crate::ui::views_handle`).
+pub mod code_view;
+pub mod common;
+pub mod console;
+pub mod run_history;
+pub mod speedup_chart;
+pub mod state_panel;
+pub mod timeline;
+pub mod timings;
