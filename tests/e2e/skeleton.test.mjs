@@ -35,7 +35,7 @@ async function waitForWorkers(page, n) {
 }
 
 test('isolated page: workers start, print interleaved lines live, no console errors', async () => {
-  const { page, errors, context } = await openPage(browser, `${isolated.url}/`);
+  const { page, errors, context } = await openPage(browser, `${isolated.url}/#/environment`);
   await poolReady(page);
   assert.equal(await page.textContent('[data-testid=isolated]'), 'yes');
   const size = Number(await page.inputValue('[data-testid=pool-size]'));
@@ -61,7 +61,7 @@ test('isolated page: workers start, print interleaved lines live, no console err
 });
 
 test('the pool rebuilds at other sizes and the old Workers close', async () => {
-  const { page, errors, context } = await openPage(browser, `${isolated.url}/`);
+  const { page, errors, context } = await openPage(browser, `${isolated.url}/#/environment`);
   await poolReady(page);
   for (const size of [5, 1, 16]) {
     await page.fill('[data-testid=pool-size]', String(size));
@@ -80,7 +80,7 @@ test('the pool rebuilds at other sizes and the old Workers close', async () => {
 });
 
 test('a page without isolation headers explains why live workers are unavailable', async () => {
-  const { page, errors, context } = await openPage(browser, `${plain.url}/`);
+  const { page, errors, context } = await openPage(browser, `${plain.url}/#/environment`);
   await page.waitForSelector('[data-testid=no-workers]', { timeout: 20000 });
   const text = await page.textContent('[data-testid=no-workers]');
   assert.match(text, /cross-origin isolated/);
@@ -94,7 +94,7 @@ test('a page without isolation headers explains why live workers are unavailable
 
 test('inside a plain iframe the page loads, explains, and offers a new tab', async () => {
   const { page, errors, context } = await openPage(browser, 'about:blank');
-  await page.setContent(`<iframe src="${plain.url}/" width="900" height="700"></iframe>`);
+  await page.setContent(`<iframe src="${plain.url}/#/environment" width="900" height="700"></iframe>`);
   const frame = page.frames().find((f) => f.url().startsWith(plain.url));
   await frame.waitForSelector('[data-testid=no-workers]', { timeout: 20000 });
   assert.ok(await frame.$('[data-testid=no-workers] a[target=_blank]'), 'an "open in a new tab" link');

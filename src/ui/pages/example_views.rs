@@ -1,9 +1,13 @@
-//! The run's views under an example: console, timeline, state panel, timings, and the
-//! code. Until the dedicated widgets land this renders simple versions of each.
+//! The run's views under an example: console and timeline side by side with the state
+//! panel, then the timings and the code. Every one of them reads the same trace views.
 
 use crate::scenarios::catalog::ScenarioInfo;
 use crate::ui::views_handle::ViewsHandle;
-use crate::views::console::Filter;
+use crate::ui::widgets::code_view::CodeView;
+use crate::ui::widgets::console::Console;
+use crate::ui::widgets::state_panel::StatePanel;
+use crate::ui::widgets::timeline::Timeline;
+use crate::ui::widgets::timings::Timings;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -14,32 +18,35 @@ pub struct Props {
 
 #[function_component(RunViews)]
 pub fn run_views(p: &Props) -> Html {
-    let views = p.handle.borrow();
-    let console = &views.console;
-    let n = console.len();
-    let from = n.saturating_sub(500);
+    // Clicking a console line marks its moment on the timeline.
+    let selected = use_state(|| None::<u64>);
+    let on_select = {
+        let selected = selected.clone();
+        Callback::from(move |seq: u64| selected.set(Some(seq)))
+    };
     html! {
         <div class="run-views">
-            <section aria-label="Console">
-                <h2>{"Console"}</h2>
-                <pre class="console" data-testid="console">
-                    { for console.lines(Filter::All, from, n).into_iter().map(|(_, l)| html! {
-                        <div class={classes!("line", format!("w{}", l.writers.first().copied().unwrap_or(0) % 8))}
-                             data-worker={console.writers_label(l)}>
-                            <span class="tag">{console.writers_label(l)}</span>{&l.text}
-                        </div>
-                    }) }
-                </pre>
+            <section class="panel console-panel" aria-labelledby="console-h">
+                <h2 id="console-h">{"Console"}</h2>
+                <Console handle={p.handle.clone()} on_select_seq={on_select} />
             </section>
-            <section aria-label="Timeline" data-testid="timeline">
-                <h2>{"Timeline"}</h2>
-                <ul>{ for views.timeline.summary().into_iter().map(|s| html! { <li>{s}</li> }) }</ul>
+            <section class="panel timeline-panel" aria-labelledby="timeline-h">
+                <h2 id="timeline-h">{"Timeline"}</h2>
+                <Timeline handle={p.handle.clone()} highlight_seq={*selected} />
             </section>
-            <section class="code" aria-label="Code">
-                <h2>{"Python"}</h2>
-                <pre class="code-block"><code>{p.info.python}</code></pre>
-                <h2>{"Rust (the code that runs)"}</h2>
-                <pre class="code-block"><code>{p.info.rust_code()}</code></pre>
+            <div class="views-row">
+                <section class="panel" aria-labelledby="state-h">
+                    <h2 id="state-h">{"Primitives"}</h2>
+                    <StatePanel handle={p.handle.clone()} />
+                </section>
+                <section class="panel" aria-labelledby="timings-h">
+                    <h2 id="timings-h">{"Timings"}</h2>
+                    <Timings handle={p.handle.clone()} />
+                </section>
+            </div>
+            <section class="panel code" aria-labelledby="code-h">
+                <h2 id="code-h">{"The code"}</h2>
+                <CodeView python={p.info.python} rust={p.info.rust_code()} />
             </section>
         </div>
     }
