@@ -3,6 +3,9 @@
 // Workers; pages without isolation say why instead of breaking.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { serve, launch, openPage, screenshot, ISOLATION_HEADERS } from './lib.mjs';
 
 let browser, isolated, plain;
@@ -93,11 +96,17 @@ test('a page without isolation headers explains why live workers are unavailable
 });
 
 test('inside a plain iframe the page loads, explains, and offers a new tab', async () => {
-  const { page, errors, context } = await openPage(browser, 'about:blank');
-  await page.setContent(`<iframe src="${plain.url}/#/environment" width="900" height="700"></iframe>`);
-  const frame = page.frames().find((f) => f.url().startsWith(plain.url));
+  // A course page on another origin that sends no isolation headers.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'host-'));
+  fs.writeFileSync(path.join(dir, 'index.html'),
+    `<!doctype html><title>course</title><link rel="icon" href="data:,"><iframe src="${plain.url}/#/environment" width="900" height="700"></iframe>`);
+  const host = await serve({ dir });
+  const { page, errors, context } = await openPage(browser, `${host.url}/`);
+  const frame = await (await page.waitForSelector('iframe')).contentFrame();
   await frame.waitForSelector('[data-testid=no-workers]', { timeout: 20000 });
   assert.ok(await frame.$('[data-testid=no-workers] a[target=_blank]'), 'an "open in a new tab" link');
+  await screenshot(page, 'skeleton-iframe');
   assert.deepEqual(errors, []);
   await context.close();
+  await host.close();
 });
