@@ -82,6 +82,12 @@ fn write_url(id: &str, config: &Config, page: &PageOptions) {
 
 #[function_component(Example)]
 pub fn example(p: &Props) -> Html {
+    // A navigation to another configured link of the same example starts afresh: the
+    // router's location changes only on real navigations, not when the page itself
+    // rewrites the address to follow the knobs.
+    let query = yew_router::hooks::use_location()
+        .map(|l| l.query_str().trim_start_matches('?').to_string())
+        .unwrap_or_default();
     let Some(scenario) = runner::find(&p.id) else {
         return html! {
             <section class="not-found" data-testid="unknown-example">
@@ -91,7 +97,7 @@ pub fn example(p: &Props) -> Html {
             </section>
         };
     };
-    html! { <ExampleBody key={p.id.clone()} {scenario} /> }
+    html! { <ExampleBody key={format!("{}?{query}", p.id)} {scenario} /> }
 }
 
 #[derive(Properties)]
@@ -111,6 +117,7 @@ fn example_body(p: &BodyProps) -> Html {
     let info = scenario.info;
     // The URL is read once, when the page opens; from then on the page writes it.
     let initial = use_memo((), |_| knob::parse_query(info.knobs, &hash_query()));
+    // (Keyed by the link: a new link remounts this body, so reading it once is enough.)
     let config = use_state(|| initial.config.clone());
     let page_opts = initial.page.clone();
     let messages = use_state(|| initial.messages.clone());
