@@ -808,6 +808,35 @@ mod liveness_detection {
         assert!(liveness::find_deadlock(&ctx).is_none());
     }
 
+    /// Regression: a cycle of waits that all have timeouts was reported as a deadlock, and
+    /// the watchdog cancelled a run that would have recovered by itself.
+    #[test]
+    fn timed_waits_in_opposite_order_are_not_a_deadlock() {
+        let ctx = RunCtx::new();
+        let a = Lock::new(&ctx, "lock_a");
+        let b = Lock::new(&ctx, "lock_b");
+        let both_hold = Barrier::new(&ctx, "both_hold", 2).unwrap();
+        let handles: Vec<_> = [("Thread-1", a.clone(), b.clone()), ("Thread-2", b, a)]
+            .into_iter()
+            .map(|(name, first, second)| {
+                let both_hold = both_hold.clone();
+                spawn(&ctx, name, move || -> Result<bool, EngineError> {
+                    let _g = first.lock()?;
+                    both_hold.wait(None)?;
+                    second.acquire(true, Some(0.3))
+                })
+                .1
+            })
+            .collect();
+        eventually("both workers wait", || {
+            ctx.registry.snapshot().iter().map(|s| s.waiters.len()).sum::<usize>() == 2
+        });
+        assert!(liveness::find_deadlock(&ctx).is_none());
+        let results: Vec<_> = handles.into_iter().map(join).collect();
+        assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+        assert!(results.contains(&Ok(false)), "one of them gave up: {results:?}");
+    }
+
     #[test]
     fn watch_reports_the_deadlock_once_in_the_trace() {
         let ctx = RunCtx::new();

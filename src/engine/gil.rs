@@ -243,6 +243,7 @@ impl Inspect for Gil {
             kind: Some(ObjectKind::Gil),
             holders: g.holder.into_iter().collect(),
             waiters: g.queue.iter().map(|q| q.1).collect(),
+            timed_waiters: Vec::new(),
             value: None,
         }
     }

@@ -15,6 +15,9 @@ pub struct ObjectState {
     pub holders: Vec<WorkerId>,
     /// Workers blocked on it right now.
     pub waiters: Vec<WorkerId>,
+    /// Those of `waiters` whose wait has a timeout: they will give up by themselves, so
+    /// they are no deadlock (Python's `acquire(timeout=...)`).
+    pub timed_waiters: Vec<WorkerId>,
     /// A count where the primitive has one (semaphore value, queue length, event flag as 0/1).
     pub value: Option<i64>,
 }
@@ -94,7 +97,7 @@ fn is_owned_lock(kind: Option<ObjectKind>) -> bool {
 fn wait_for_edges(states: &[ObjectState]) -> Vec<WaitEdge> {
     let mut edges = Vec::new();
     for s in states.iter().filter(|s| is_owned_lock(s.kind)) {
-        for &waiter in &s.waiters {
+        for &waiter in s.waiters.iter().filter(|w| !s.timed_waiters.contains(w)) {
             for &holder in s.holders.iter().filter(|h| **h != waiter) {
                 edges.push(WaitEdge {
                     waiter,

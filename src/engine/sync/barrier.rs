@@ -175,6 +175,7 @@ impl Inspect for Barrier {
             kind: Some(ObjectKind::Barrier),
             holders: Vec::new(),
             waiters: st.waiters.clone(),
+            timed_waiters: Vec::new(),
             value: Some(st.arrived as i64),
         }
     }

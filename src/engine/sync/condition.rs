@@ -255,6 +255,7 @@ impl Inspect for Condition {
             kind: Some(ObjectKind::Condition),
             holders: Vec::new(),
             waiters: st.waiting.iter().map(|(_, w)| *w).collect(),
+            timed_waiters: Vec::new(),
             value: Some(st.waiting.len() as i64),
         }
     }

@@ -115,6 +115,7 @@ impl Inspect for Event {
             kind: Some(ObjectKind::Event),
             holders: Vec::new(),
             waiters: st.waiters.clone(),
+            timed_waiters: Vec::new(),
             value: Some(st.flag as i64),
         }
     }

@@ -68,6 +68,8 @@ struct LockState {
     /// When the current holder acquired it, µs since the run started.
     since_us: u64,
     waiters: Vec<WorkerId>,
+    /// The waiters that gave a timeout (see `ObjectState::timed_waiters`).
+    timed_waiters: Vec<WorkerId>,
 }
 
 pub struct Lock {
@@ -89,6 +91,7 @@ impl Lock {
                 owner: None,
                 since_us: 0,
                 waiters: Vec::new(),
+                timed_waiters: Vec::new(),
             }),
             timers: LockTimers::default(),
         });
@@ -122,17 +125,27 @@ impl Lock {
         self.ctx.emit(Some(self.id), EventKind::LockWait);
         let started = self.ctx.recorder.now_us();
         st.waiters.push(me);
+        if deadline.is_some() {
+            st.timed_waiters.push(me);
+        }
         let waited = self
             .cell
             .wait_while(&self.ctx, st, deadline, |s| s.owner.is_some());
         let (mut st, woken) = match waited {
             Ok(x) => x,
             Err(e) => {
-                remove_one(&mut self.cell.lock().waiters, me);
+                let mut st = self.cell.lock();
+                remove_one(&mut st.waiters, me);
+                if deadline.is_some() {
+                    remove_one(&mut st.timed_waiters, me);
+                }
                 return Err(e);
             }
         };
         remove_one(&mut st.waiters, me);
+        if deadline.is_some() {
+            remove_one(&mut st.timed_waiters, me);
+        }
         let waited_us = self.ctx.recorder.now_us().saturating_sub(started);
         match woken {
             Woken::Ready => {
@@ -222,6 +235,7 @@ impl Inspect for Lock {
             kind: Some(ObjectKind::Lock),
             holders: st.owner.into_iter().collect(),
             waiters: st.waiters.clone(),
+            timed_waiters: st.timed_waiters.clone(),
             value: Some(st.owner.is_some() as i64),
         }
     }

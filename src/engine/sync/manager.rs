@@ -194,6 +194,7 @@ impl Inspect for Manager {
             kind: Some(ObjectKind::Manager),
             holders: Vec::new(),
             waiters: Vec::new(),
+            timed_waiters: Vec::new(),
             value: Some(entries as i64),
         }
     }

@@ -250,6 +250,7 @@ impl<T: Send + 'static> Inspect for Queue<T> {
             kind: Some(ObjectKind::Queue),
             holders: Vec::new(),
             waiters: st.waiters.clone(),
+            timed_waiters: Vec::new(),
             value: Some(st.items.len() as i64),
         }
     }

@@ -15,6 +15,8 @@ struct RState {
     count: u32,
     since_us: u64,
     waiters: Vec<WorkerId>,
+    /// The waiters that gave a timeout (see `ObjectState::timed_waiters`).
+    timed_waiters: Vec<WorkerId>,
 }
 
 pub struct RLock {
@@ -37,6 +39,7 @@ impl RLock {
                 count: 0,
                 since_us: 0,
                 waiters: Vec::new(),
+                timed_waiters: Vec::new(),
             }),
             timers: LockTimers::default(),
         });
@@ -83,17 +86,27 @@ impl RLock {
         self.ctx.emit(Some(self.id), EventKind::LockWait);
         let started = self.ctx.recorder.now_us();
         st.waiters.push(me);
+        if deadline.is_some() {
+            st.timed_waiters.push(me);
+        }
         let (mut st, woken) = match self
             .cell
             .wait_while(&self.ctx, st, deadline, |s| s.owner.is_some())
         {
             Ok(x) => x,
             Err(e) => {
-                remove_one(&mut self.cell.lock().waiters, me);
+                let mut st = self.cell.lock();
+                remove_one(&mut st.waiters, me);
+                if deadline.is_some() {
+                    remove_one(&mut st.timed_waiters, me);
+                }
                 return Err(e);
             }
         };
         remove_one(&mut st.waiters, me);
+        if deadline.is_some() {
+            remove_one(&mut st.timed_waiters, me);
+        }
         let waited_us = self.ctx.recorder.now_us().saturating_sub(started);
         match woken {
             Woken::Ready => {
@@ -198,6 +211,7 @@ impl Inspect for RLock {
             kind: Some(ObjectKind::RLock),
             holders: st.owner.into_iter().collect(),
             waiters: st.waiters.clone(),
+            timed_waiters: st.timed_waiters.clone(),
             value: Some(st.count as i64),
         }
     }

@@ -237,6 +237,7 @@ impl Inspect for Semaphore {
             }),
             holders: st.holders.clone(),
             waiters: st.waiters.clone(),
+            timed_waiters: Vec::new(),
             value: Some(st.value),
         }
     }

@@ -192,6 +192,7 @@ impl<T: Scalar> Inspect for Value<T> {
             kind: Some(ObjectKind::Value),
             holders: Vec::new(),
             waiters: Vec::new(),
+            timed_waiters: Vec::new(),
             value: Some(self.load().as_i64()),
         }
     }
@@ -321,6 +322,7 @@ impl<T: Scalar> Inspect for Array<T> {
             kind: Some(ObjectKind::Array),
             holders: Vec::new(),
             waiters: Vec::new(),
+            timed_waiters: Vec::new(),
             value: Some(self.cells.len() as i64),
         }
     }
