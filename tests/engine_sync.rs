@@ -829,12 +829,20 @@ mod liveness_detection {
             })
             .collect();
         eventually("both workers wait", || {
-            ctx.registry.snapshot().iter().map(|s| s.waiters.len()).sum::<usize>() == 2
+            ctx.registry
+                .snapshot()
+                .iter()
+                .map(|s| s.waiters.len())
+                .sum::<usize>()
+                == 2
         });
         assert!(liveness::find_deadlock(&ctx).is_none());
         let results: Vec<_> = handles.into_iter().map(join).collect();
         assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
-        assert!(results.contains(&Ok(false)), "one of them gave up: {results:?}");
+        assert!(
+            results.contains(&Ok(false)),
+            "one of them gave up: {results:?}"
+        );
     }
 
     #[test]

@@ -664,14 +664,14 @@ static SCENARIOS: &[ScenarioInfo] = &[
         knobs: &[
             boolean("opposite-order", "Opposite lock order", "Deliberate mistake: the second worker takes the locks in the other order", true),
             float("hold-ms", "Hold time (ms)", "How long each worker holds its first lock before reaching for the second", 0.0, 2000.0, 50.0),
-            float("timeout-ms", "Give up after (ms)", "How long each worker waits for its second lock before giving up; the watchdog needs about 0.1 s to see a deadlock", 10.0, 10_000.0, 1000.0),
+            float("timeout-ms", "Give up after (ms)", "0: wait for the second lock for ever (a real deadlock); otherwise give up after this long, like acquire(timeout=...)", 0.0, 10_000.0, 0.0),
             SLOW_MS,
         ],
         python: include_str!("python/deadlock.py"),
         rust_source: include_str!("deadlock.rs"),
         lesson: Lesson {
-            notice: "Each worker holds one lock and waits for the other: no progress. The playground's watchdog finds the cycle (Thread-1 holds A and waits for B, Thread-2 holds B and waits for A), records it, and stops the run, which ends failed with that diagnosis. The Python version cannot be stopped from outside, so its threads give up after the timeout and it prints the cycle itself.",
-            try_next: "Turn the opposite order off: with one lock order for everyone the run finishes. Or set the timeout to 10 ms: the workers usually give up before the watchdog looks, so nothing hangs but nothing gets done either.",
+            notice: "Each worker holds one lock and waits for the other: no progress. The playground's watchdog finds the cycle (Thread-1 holds A and waits for B, Thread-2 holds B and waits for A), records it, and stops the run, which ends failed with that diagnosis. The Python version cannot be stopped from outside, so its threads wait with a timeout, give up, and it prints the cycle itself.",
+            try_next: "Turn the opposite order off: with one lock order for everyone the run finishes. Or give the waits a timeout (say 500 ms), as the Python does: a worker gives up, so nothing hangs, but nothing gets done either.",
             why: "A deadlock needs a cycle of waiting. If every worker takes locks in the same global order, a cycle cannot form.",
             python_api: "threading.Lock, acquire(timeout=...), `with a: with b:`",
             rust_api: "engine::sync::Lock, engine::liveness deadlock detection from the locks' holders and waiters",

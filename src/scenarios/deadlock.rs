@@ -8,11 +8,11 @@
 //! `Deadlock` event, and stops the run, which ends `Failed` with the diagnosis. With
 //! `opposite-order` off both workers take A then B, and the run is `Done`.
 //!
-//! Like the Python version, each worker gives up on its second lock after `timeout-ms`;
-//! with the default (1 s) the watchdog, which looks every 50 ms, sees the cycle long before
-//! that. With a timeout of a few milliseconds the workers usually give up first: no
-//! deadlock, but no work done either (unless the watchdog happens to look during those
-//! milliseconds while both wait: the cycle is real while it lasts).
+//! By default (`timeout-ms` 0) the workers wait for their second lock for ever, as
+//! `with a: with b:` does: a real deadlock. With a timeout (as the Python text uses so
+//! that the script ends by itself) a worker gives up instead: a cycle of timed waits
+//! undoes itself, so the watchdog does not call it a deadlock, and the run ends with no
+//! work done.
 
 use super::lock::slow_motion;
 use super::runner::Scene;
@@ -29,7 +29,8 @@ use std::time::Duration;
 pub fn run(s: &Scene) -> EngineResult<()> {
     slow_motion(s);
     let hold = Duration::from_secs_f64(s.float("hold-ms") / 1000.0);
-    let timeout = s.float("timeout-ms") / 1000.0;
+    // 0 means wait for ever, like `with b:`; otherwise `acquire(timeout=...)`.
+    let timeout = Some(s.float("timeout-ms") / 1000.0).filter(|t| *t > 0.0);
     let a = Lock::new(s.ctx, "A");
     let b = Lock::new(s.ctx, "B");
     // The mistake: the second worker takes the locks in the other order.
@@ -59,13 +60,13 @@ fn transfer(
     first: &Lock,
     second: &Lock,
     hold: Duration,
-    timeout: f64,
+    timeout: Option<f64>,
 ) -> EngineResult<i32> {
     let (name, _) = current_worker();
     let _first = first.lock()?; // with first:
     print(&format!("{name} holds lock {}", first.name()))?;
     io_wait(ctx, None, hold)?; // long enough for the other thread to take its first lock
-    if second.acquire(true, Some(timeout))? {
+    if second.acquire(true, timeout)? {
         print(&format!(
             "{name} holds {} and {}: done",
             first.name(),
@@ -87,7 +88,7 @@ fn start(
     s: &Scene,
     (first, second): (Arc<Lock>, Arc<Lock>),
     hold: Duration,
-    timeout: f64,
+    timeout: Option<f64>,
 ) -> EngineResult<crate::engine::worker::Worker> {
     let ctx = s.ctx.clone();
     WorkerSpec::new(Flavour::Thread).start(s.ctx, s.threads, move || {

@@ -1,7 +1,8 @@
 """Deadlock: two threads take two locks in opposite orders; detect the cycle, then fix it.
 
 OPPOSITE_ORDER=1  HOLD_MS=50  TIMEOUT_MS=1000
-Each thread gives up on its second lock after TIMEOUT_MS, so the program always ends.
+Each thread gives up on its second lock after TIMEOUT_MS, so the program always ends
+(the playground's 0, "wait for ever", becomes 1000 ms here: nothing could stop the script).
 """
 import os
 import threading
@@ -9,7 +10,7 @@ import time
 
 OPPOSITE = os.environ.get("OPPOSITE_ORDER", "1") == "1"
 HOLD = float(os.environ.get("HOLD_MS", 50)) / 1000
-TIMEOUT = float(os.environ.get("TIMEOUT_MS", 1000)) / 1000
+TIMEOUT = (float(os.environ.get("TIMEOUT_MS", 0)) or 1000) / 1000
 
 locks = {"A": threading.Lock(), "B": threading.Lock()}
 waiting_for = {}  # thread name -> (lock it holds, lock it waits for)
