@@ -21,7 +21,7 @@ native_env() { env -u CARGO_UNSTABLE_BUILD_STD "$@"; }
 stage "cargo fmt --check" native_env cargo fmt --all -- --check
 stage "cargo clippy (native, -D warnings)" native_env cargo clippy --all-targets -q -- -D warnings
 stage "cargo test (native)" native_env cargo test -q
-stage "wasm-bindgen-test in Chromium" cargo test -q --target wasm32-unknown-unknown --test web
+stage "wasm-bindgen-test in Chromium" cargo test --target wasm32-unknown-unknown --test web
 stage "trunk build --release" trunk build --release
 stage "browser tests (Playwright)" node --test --test-concurrency=1 tests/e2e/
 

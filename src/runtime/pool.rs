@@ -127,3 +127,25 @@ pub fn build(size: usize, label: &str) -> Result<Arc<ThreadPool>, String> {
         .map(Arc::new)
         .map_err(|e| e.to_string())
 }
+
+/// Resolve once at least `n` pool threads run (or after `timeout_ms`), without blocking.
+/// A Worker that spawns Workers must wait like this before it blocks: its children load
+/// their script through its event loop, which a blocked Worker never turns.
+pub async fn until_live(n: usize, timeout_ms: f64) -> bool {
+    let start = js_sys::Date::now();
+    while live_threads() < n {
+        if js_sys::Date::now() - start > timeout_ms {
+            return false;
+        }
+        let tick = js_sys::Promise::new(&mut |resolve, _| {
+            let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+            if let Some(f) = set_timeout {
+                let _ = f.call2(&JsValue::NULL, &resolve, &JsValue::from(5));
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
+    }
+    true
+}
