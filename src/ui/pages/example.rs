@@ -7,14 +7,52 @@
 
 use crate::engine::trace::{EventKind, Outcome};
 use crate::runtime::session::{self, LiveRun, PoolState};
-use crate::scenarios::knob::{self, Config, Message, PageOptions};
+use crate::scenarios::catalog::ScenarioInfo;
+use crate::scenarios::knob::{self, Config, KnobKind, Message, PageOptions};
 use crate::scenarios::runner::{self, RunOptions, Runnable};
 use crate::ui::frame::use_frame_loop;
 use crate::ui::pages::home::capitalise;
 use crate::ui::views_handle::ViewsHandle;
 use crate::ui::widgets::knob_form::KnobForm;
+use crate::ui::widgets::run_history::RunHistory as RunHistoryTable;
+use crate::ui::widgets::speedup_chart::SpeedupChart;
+use crate::views::timings::RunHistory;
 use crate::views::Views;
 use yew::prelude::*;
+
+/// The knob a speedup sweep varies, and how far: the worker count, up to twice the cores
+/// (so oversubscription shows) and never past the knob's own maximum.
+fn sweep_knob(info: &ScenarioInfo) -> Option<(&'static str, i64)> {
+    let cores = session::with(|s| s.env.cores) as i64;
+    info.knobs.iter().find_map(|k| match k.kind {
+        KnobKind::Int { max, .. } if matches!(k.key, "workers" | "pool") => {
+            Some((k.key, max.min((2 * cores).max(2)).min(8)))
+        }
+        _ => None,
+    })
+}
+
+/// A sweep in progress: runs the same config with the worker knob at 1, 2, … `max`.
+struct SweepProgress {
+    key: &'static str,
+    base: Config,
+    current: i64,
+    max: i64,
+    points: Vec<(u32, f64)>,
+}
+
+impl SweepProgress {
+    /// The config of the next run, if any.
+    fn next(&mut self) -> Option<Config> {
+        if self.current >= self.max {
+            return None;
+        }
+        self.current += 1;
+        let mut cfg = self.base.clone();
+        let _ = cfg.set_text(self.key, &self.current.to_string());
+        Some(cfg)
+    }
+}
 
 /// Events applied per animation frame at most: keeps each frame well under 50 ms even
 /// when a run floods; the rest waits in the recorder's queue for the next frame.
@@ -128,6 +166,10 @@ fn example_body(p: &BodyProps) -> Html {
     let pool_state = use_state(|| session::with(|s| s.pool_state.clone()));
     let live = use_mut_ref(|| None::<LiveRun>);
     let autostart = use_mut_ref(|| page_opts.run);
+    let history = use_state(RunHistory::default);
+    // A speedup sweep in progress: the worker counts still to run and the walls so far.
+    let sweep = use_mut_ref(|| None::<SweepProgress>);
+    let sweep_result = use_state(|| None::<Vec<(u32, f64)>>);
 
     let start = {
         let (config, run_state, views, figures, error, live) = (
@@ -138,10 +180,10 @@ fn example_body(p: &BodyProps) -> Html {
             error.clone(),
             live.clone(),
         );
-        Callback::from(move |_: ()| {
-            let launched = session::with(|s| {
-                s.launch_scenario(scenario, (*config).clone(), RunOptions::default())
-            });
+        Callback::from(move |cfg: Option<Config>| {
+            let cfg = cfg.unwrap_or_else(|| (*config).clone());
+            let launched =
+                session::with(|s| s.launch_scenario(scenario, cfg, RunOptions::default()));
             match launched {
                 Ok(run) => {
                     *live.borrow_mut() = Some(run);
@@ -169,6 +211,12 @@ fn example_body(p: &BodyProps) -> Html {
             autostart.clone(),
             start.clone(),
         );
+        let (history, sweep, sweep_result, config) = (
+            history.clone(),
+            sweep.clone(),
+            sweep_result.clone(),
+            config.clone(),
+        );
         use_frame_loop(Callback::from(move |_t: f64| {
             let ps = session::with(|s| s.pool_state.clone());
             if *pool_state != ps {
@@ -176,7 +224,7 @@ fn example_body(p: &BodyProps) -> Html {
             }
             if *autostart.borrow() && matches!(ps, PoolState::Ready { .. }) {
                 *autostart.borrow_mut() = false;
-                start.emit(());
+                start.emit(None);
             }
             let Some(run) = live.borrow().clone() else {
                 return;
@@ -214,6 +262,24 @@ fn example_body(p: &BodyProps) -> Html {
                 figures.set(all);
             }
             if let Some(outcome) = ended {
+                let record = views.borrow().timings.record(&config.to_query());
+                let wall_s = record.wall_us as f64 / 1e6;
+                let mut h = (*history).clone();
+                h.push(record);
+                history.set(h);
+                // A sweep goes on with the next worker count, or ends with its chart.
+                let next = sweep.borrow_mut().as_mut().and_then(|sw| {
+                    sw.points.push((sw.current as u32, wall_s));
+                    sw.next()
+                });
+                match next {
+                    Some(cfg) if matches!(outcome, Outcome::Done) => start.emit(Some(cfg)),
+                    _ => {
+                        if let Some(sw) = sweep.borrow_mut().take() {
+                            sweep_result.set(Some(sw.points));
+                        }
+                    }
+                }
                 run_state.set(match outcome {
                     Outcome::Done => RunState::Done,
                     Outcome::Cancelled => RunState::Cancelled,
@@ -238,8 +304,35 @@ fn example_body(p: &BodyProps) -> Html {
         })
     };
     let on_run = {
-        let start = start.clone();
-        Callback::from(move |_: MouseEvent| start.emit(()))
+        let (start, sweep) = (start.clone(), sweep.clone());
+        Callback::from(move |_: MouseEvent| {
+            sweep.borrow_mut().take();
+            start.emit(None)
+        })
+    };
+    let sweep_knob = sweep_knob(info);
+    let on_sweep = {
+        let (start, sweep, sweep_result, config) = (
+            start.clone(),
+            sweep.clone(),
+            sweep_result.clone(),
+            config.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let Some((key, max)) = sweep_knob else { return };
+            let mut progress = SweepProgress {
+                key,
+                base: (*config).clone(),
+                current: 0,
+                max,
+                points: Vec::new(),
+            };
+            sweep_result.set(None);
+            if let Some(cfg) = progress.next() {
+                *sweep.borrow_mut() = Some(progress);
+                start.emit(Some(cfg));
+            }
+        })
     };
     let on_cancel = {
         let live = live.clone();
@@ -268,6 +361,11 @@ fn example_body(p: &BodyProps) -> Html {
                         <button class="primary" onclick={on_run.clone()} disabled={running || !pool_ready}
                             data-testid="run">{if finished_once {"Run again"} else {"Run"}}</button>
                         <button onclick={on_cancel} disabled={!running} data-testid="cancel">{"Cancel"}</button>
+                        if let Some((key, max)) = sweep_knob {
+                            <button onclick={on_sweep} disabled={running || !pool_ready} data-testid="sweep"
+                                title={format!("Run with {key} = 1, 2, … {max} and plot the speedup")}>
+                                {format!("Speedup sweep 1–{max}")}</button>
+                        }
                         <span class="run-state" role="status">{status_text(*run_state, &pool_state)}</span>
                     </div>
                     if let Some(m) = &*error {
@@ -283,7 +381,19 @@ fn example_body(p: &BodyProps) -> Html {
                         <br /><strong>{"Rust here: "}</strong><code>{lesson.rust_api}</code></p>
                 </div>
             </div>
+            if let Some(points) = &*sweep_result {
+                <section class="panel" aria-labelledby="sweep-h" data-testid="sweep-result">
+                    <h2 id="sweep-h">{"Speedup sweep"}</h2>
+                    <SpeedupChart sweep={crate::views::timings::sweep(points)} />
+                </section>
+            }
             <crate::ui::pages::example_views::RunViews handle={(*views).clone()} {info} />
+            if !history.runs.is_empty() {
+                <section class="panel" aria-labelledby="history-h">
+                    <h2 id="history-h">{"Your last runs"}</h2>
+                    <RunHistoryTable history={(*history).clone()} />
+                </section>
+            }
         </div>
     }
 }
