@@ -293,6 +293,7 @@ static SCENARIOS: &[ScenarioInfo] = &[
             int("work", "Work size", "n for factorial(n), in thousands, per worker", 1, 2000, 30),
             latency("How long each I/O task waits", 300.0),
             float("switch-ms", "Switch interval (ms)", "How often a thread holding the GIL hands it over (sys.getswitchinterval())", 0.1, 100.0, 5.0),
+            int("repeat", "Repeats", "Time both ways this many times and keep the best of each, like timeit.repeat", 1, 10, 3),
             SLOW_MS,
         ],
         python: include_str!("python/gil.py"),
