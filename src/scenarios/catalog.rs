@@ -562,7 +562,7 @@ static SCENARIOS: &[ScenarioInfo] = &[
         knobs: &[
             pool_size(2),
             int("items", "Items", "How many elements in xs", 1, 100_000, 40),
-            int("work", "Work per item", "CPU work f does per element (thousands of steps)", 1, 10_000, 200),
+            int("work", "Work per item", "CPU work f does per element (thousands of steps)", 1, 10_000, 1000),
             FLAVOUR_PROCESS,
         ],
         python: include_str!("python/parallel-map.py"),

@@ -27,6 +27,10 @@ fn doubler(number: u32) -> EngineResult<i32> {
 }
 
 pub fn run(s: &Scene) -> EngineResult<()> {
+    if s.float("slow-ms") > 0.0 {
+        // Slow motion: a pause at every sync point.
+        s.ctx.set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
+    }
     let (ctx, threads) = (s.ctx, s.threads);
     let flavour = flavour_of(s.choice("flavour"));
     let latency = Duration::from_secs_f64(s.float("latency-ms") / 1000.0);

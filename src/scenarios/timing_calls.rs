@@ -28,6 +28,10 @@ fn timed_request(latency: Duration) -> EngineResult<f64> {
 }
 
 pub fn run(s: &Scene) -> EngineResult<()> {
+    if s.float("slow-ms") > 0.0 {
+        // Slow motion: a pause at every sync point.
+        s.ctx.set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
+    }
     let repeats = s.int("repeats") as usize;
     let latency = Duration::from_secs_f64(s.float("latency-ms") / 1000.0);
 

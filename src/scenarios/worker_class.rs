@@ -59,6 +59,10 @@ fn start_target(s: &Scene, target: fn(&Counting) -> EngineResult<()>, arg: Arc<C
 }
 
 pub fn run(s: &Scene) -> EngineResult<()> {
+    if s.float("slow-ms") > 0.0 {
+        // Slow motion: a pause at every sync point.
+        s.ctx.set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
+    }
     let shared = Arc::new(Counting {
         count: s.int("items") as u32,
         pause: Duration::from_secs_f64(s.float("latency-ms") / 1000.0),
