@@ -24,7 +24,13 @@ fn fileio(files: &dyn FileStore, number: u64, bytes: usize) -> EngineResult<u64>
 
 /// Start a pool, `apply_async` every item, `get()` every result: the time of all of it,
 /// starting the pool included, in milliseconds.
-fn do_work(s: &Scene, pool_size: usize, items: u64, flavour: Flavour, kind: Kind) -> EngineResult<f64> {
+fn do_work(
+    s: &Scene,
+    pool_size: usize,
+    items: u64,
+    flavour: Flavour,
+    kind: Kind,
+) -> EngineResult<f64> {
     let bytes = s.int("file-kb") as usize * 1024;
     let start = Instant::now();
     let pool = Pool::new(s.ctx, s.threads, PoolSpec::new(flavour, pool_size))?;
@@ -40,7 +46,10 @@ fn do_work(s: &Scene, pool_size: usize, items: u64, flavour: Flavour, kind: Kind
         };
         pending.push(handle);
     }
-    let results = pending.iter().map(|p| p.take(None)).collect::<EngineResult<Vec<u64>>>()?;
+    let results = pending
+        .iter()
+        .map(|p| p.take(None))
+        .collect::<EngineResult<Vec<u64>>>()?;
     pool.close();
     pool.join()?;
     let ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -65,7 +74,10 @@ pub fn run(s: &Scene) -> EngineResult<()> {
         } as u64;
         let ms = do_work(s, pool_size, items, flavour, kind)?;
         let (first, second) = source_ms(flavour, kind);
-        print(&format!("{:<14} {ms:>8.3} ms {first:>8.3} ms {second:>8.3} ms", label(flavour, kind)))?;
+        print(&format!(
+            "{:<14} {ms:>8.3} ms {first:>8.3} ms {second:>8.3} ms",
+            label(flavour, kind)
+        ))?;
         s.figure(
             &format!("{}-ms", label(flavour, kind).replace('/', "-")),
             ms,

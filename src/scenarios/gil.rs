@@ -43,13 +43,18 @@ impl Task {
 pub fn run(s: &Scene) -> EngineResult<()> {
     if s.float("slow-ms") > 0.0 {
         // Slow motion: a pause at every sync point.
-        s.ctx.set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
+        s.ctx
+            .set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
     }
     let workers = s.int("workers") as usize;
     let flavour = flavour_of(s.choice("flavour"));
     let task = match s.choice("work-kind") {
-        "io" => Task::Io { latency: Duration::from_secs_f64(s.float("latency-ms") / 1000.0) },
-        _ => Task::Cpu { n: s.int("work") as u32 * 1000 },
+        "io" => Task::Io {
+            latency: Duration::from_secs_f64(s.float("latency-ms") / 1000.0),
+        },
+        _ => Task::Cpu {
+            n: s.int("work") as u32 * 1000,
+        },
     };
     // The run's one GIL: only thread-flavoured workers take it.
     let gil = Gil::new(s.ctx);
@@ -68,7 +73,6 @@ pub fn run(s: &Scene) -> EngineResult<()> {
             used += task.run(&gil)?.1;
         }
         let serial = Phase::new(start.elapsed(), &[used]);
-        let used_serial = used;
 
         // The same work, one task per worker at the same time: pool.map(task, ...)
         let handoffs_before = gil.handoffs();
@@ -88,7 +92,6 @@ pub fn run(s: &Scene) -> EngineResult<()> {
             parallel.wall,
             serial.wall / parallel.wall
         ))?;
-        if std::env::var("GIL_DEBUG").is_ok() { eprintln!("DBG {serial:?} {parallel:?} ser={used_serial:?} par={used:?}"); }
         best.keep(serial, parallel); // like timeit.repeat: the least disturbed run counts
     }
     pool.shutdown(true)?;
@@ -247,7 +250,10 @@ impl Phase {
             )
         } else {
             // Waiting work: no CPU to speak of, the own time itself.
-            (own, (workers.iter().map(|u| u.took_s).fold(0.0, f64::max) - stalls).max(0.0))
+            (
+                own,
+                (workers.iter().map(|u| u.took_s).fold(0.0, f64::max) - stalls).max(0.0),
+            )
         };
         Phase {
             wall,
@@ -304,7 +310,10 @@ impl Best {
     }
 
     fn wall_speedup(&self) -> f64 {
-        ratio(self.serial_wall.unwrap_or(0.0), self.parallel_wall.unwrap_or(0.0))
+        ratio(
+            self.serial_wall.unwrap_or(0.0),
+            self.parallel_wall.unwrap_or(0.0),
+        )
     }
 }
 

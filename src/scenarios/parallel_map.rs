@@ -30,7 +30,12 @@ impl Kernel for F {
 }
 
 fn f(gil: &Gil, x: u64, steps: u64) -> EngineResult<u64> {
-    gil.run(F { x, i: 0, steps, total: 0 })
+    gil.run(F {
+        x,
+        i: 0,
+        steps,
+        total: 0,
+    })
 }
 
 pub fn run(s: &Scene) -> EngineResult<()> {
@@ -41,11 +46,18 @@ pub fn run(s: &Scene) -> EngineResult<()> {
 
     // [f(x) for x in xs], on the main program
     let start = Instant::now();
-    let serial = xs.iter().map(|&x| f(&gil, x, steps)).collect::<EngineResult<Vec<u64>>>()?;
+    let serial = xs
+        .iter()
+        .map(|&x| f(&gil, x, steps))
+        .collect::<EngineResult<Vec<u64>>>()?;
     let serial_time = start.elapsed().as_secs_f64();
 
     // with Pool(POOL) as pool: pool.map(f, xs)
-    let pool = Pool::new(s.ctx, s.threads, PoolSpec::new(flavour_of(s.choice("flavour")), pool_size))?;
+    let pool = Pool::new(
+        s.ctx,
+        s.threads,
+        PoolSpec::new(flavour_of(s.choice("flavour")), pool_size),
+    )?;
     let g = gil.clone();
     let start = Instant::now();
     let parallel = pool.map(move |x| f(&g, x, steps), xs.clone(), None)?;
@@ -59,7 +71,11 @@ pub fn run(s: &Scene) -> EngineResult<()> {
     print(&format!("pool.map({pool_size}):  {parallel_time:.3} s"))?;
     print(&format!(
         "{}; speedup {speedup:.2}x, efficiency {:.0}%",
-        if same { "same results" } else { "DIFFERENT results" },
+        if same {
+            "same results"
+        } else {
+            "DIFFERENT results"
+        },
         speedup / pool_size as f64 * 100.0
     ))?;
     report(s, xs.len(), same, serial_time, parallel_time)
@@ -79,7 +95,11 @@ fn flavour_of(choice: &str) -> Flavour {
 
 fn report(s: &Scene, items: usize, same: bool, serial: f64, parallel: f64) -> EngineResult<()> {
     let pool = s.int("pool").max(1) as f64;
-    let speedup = if parallel > 0.0 { serial / parallel } else { 0.0 };
+    let speedup = if parallel > 0.0 {
+        serial / parallel
+    } else {
+        0.0
+    };
     s.figure(
         "same-results",
         if same { 1.0 } else { 0.0 },
@@ -100,7 +120,11 @@ fn report(s: &Scene, items: usize, same: bool, serial: f64, parallel: f64) -> En
         "parallel-ms",
         parallel * 1000.0,
         "ms",
-        format!("pool.map(f, xs) on {} {}s", s.int("pool"), s.choice("flavour")),
+        format!(
+            "pool.map(f, xs) on {} {}s",
+            s.int("pool"),
+            s.choice("flavour")
+        ),
     );
     s.figure(
         "speedup",

@@ -22,14 +22,17 @@ fn worker(number: u32, latency: Duration) -> EngineResult<i32> {
 fn doubler(number: u32) -> EngineResult<i32> {
     let result = number * 2;
     let (_name, pid) = current_worker(); // os.getpid()
-    print(&format!("{number} doubled to {result} by process id: {pid}"))?;
+    print(&format!(
+        "{number} doubled to {result} by process id: {pid}"
+    ))?;
     Ok(0)
 }
 
 pub fn run(s: &Scene) -> EngineResult<()> {
     if s.float("slow-ms") > 0.0 {
         // Slow motion: a pause at every sync point.
-        s.ctx.set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
+        s.ctx
+            .set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
     }
     let (ctx, threads) = (s.ctx, s.threads);
     let flavour = flavour_of(s.choice("flavour"));
@@ -46,22 +49,30 @@ pub fn run(s: &Scene) -> EngineResult<()> {
         // args=(i,) crosses to a process pickled; a thread shares it as is.
         let args = Parcel::pack(ctx, i, flavour)?;
         let arrivals = arrivals.clone();
-        let w = WorkerSpec::new(flavour).daemon(daemon).start(ctx, threads, move || {
-            let (ctx, _) = RunCtx::require()?;
-            let code = worker(args.open(&ctx)?, latency)?;
-            lock(&arrivals).push(i);
-            Ok(code)
-        })?;
+        let w = WorkerSpec::new(flavour)
+            .daemon(daemon)
+            .start(ctx, threads, move || {
+                let (ctx, _) = RunCtx::require()?;
+                let code = worker(args.open(&ctx)?, latency)?;
+                lock(&arrivals).push(i);
+                Ok(code)
+            })?;
         workers.push(w);
     }
 
     // A custom name instead of the default `Process-N`.
     let args = Parcel::pack(ctx, 5u32, flavour)?;
-    let service = WorkerSpec::new(flavour).name("my_service").start(ctx, threads, move || {
-        let (ctx, _) = RunCtx::require()?;
-        doubler(args.open(&ctx)?)
-    })?;
-    print(&format!("started {}; alive: {}", service.name(), service.is_alive()))?;
+    let service = WorkerSpec::new(flavour)
+        .name("my_service")
+        .start(ctx, threads, move || {
+            let (ctx, _) = RunCtx::require()?;
+            doubler(args.open(&ctx)?)
+        })?;
+    print(&format!(
+        "started {}; alive: {}",
+        service.name(),
+        service.is_alive()
+    ))?;
 
     workers.push(service);
     for w in &workers {

@@ -30,7 +30,8 @@ fn timed_request(latency: Duration) -> EngineResult<f64> {
 pub fn run(s: &Scene) -> EngineResult<()> {
     if s.float("slow-ms") > 0.0 {
         // Slow motion: a pause at every sync point.
-        s.ctx.set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
+        s.ctx
+            .set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
     }
     let repeats = s.int("repeats") as usize;
     let latency = Duration::from_secs_f64(s.float("latency-ms") / 1000.0);
@@ -53,14 +54,20 @@ pub fn run(s: &Scene) -> EngineResult<()> {
         let start = Instant::now();
         let pool = Executor::new(s.ctx, s.threads, Flavour::Thread, k)?;
         let mut latencies = Vec::new();
-        for took in pool.map(move |_: usize| timed_request(latency), (0..repeats * k).collect())? {
+        for took in pool.map(
+            move |_: usize| timed_request(latency),
+            (0..repeats * k).collect(),
+        )? {
             latencies.push(took?);
         }
         pool.shutdown(true)?;
         let wall = start.elapsed().as_secs_f64();
         let mean = latencies.iter().sum::<f64>() / latencies.len() as f64;
         let throughput = latencies.len() as f64 / wall;
-        print(&format!("{k} at a time: {:.1} ms per call, {throughput:.1} calls/s", mean * 1000.0))?;
+        print(&format!(
+            "{k} at a time: {:.1} ms per call, {throughput:.1} calls/s",
+            mean * 1000.0
+        ))?;
         figures(s, k, mean, throughput);
     }
     Ok(())

@@ -54,14 +54,19 @@ fn start_subclass(s: &Scene, w: impl Thread) -> EngineResult<Handle> {
 }
 
 /// `Thread(target=count_up).start()`: the default `run()` calls the target.
-fn start_target(s: &Scene, target: fn(&Counting) -> EngineResult<()>, arg: Arc<Counting>) -> EngineResult<Handle> {
+fn start_target(
+    s: &Scene,
+    target: fn(&Counting) -> EngineResult<()>,
+    arg: Arc<Counting>,
+) -> EngineResult<Handle> {
     WorkerSpec::new(Flavour::Thread).start(s.ctx, s.threads, move || target(&arg).map(|()| 0))
 }
 
 pub fn run(s: &Scene) -> EngineResult<()> {
     if s.float("slow-ms") > 0.0 {
         // Slow motion: a pause at every sync point.
-        s.ctx.set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
+        s.ctx
+            .set_slowmo(Duration::from_secs_f64(s.float("slow-ms") / 1000.0));
     }
     let shared = Arc::new(Counting {
         count: s.int("items") as u32,
@@ -73,7 +78,12 @@ pub fn run(s: &Scene) -> EngineResult<()> {
     let mut workers = Vec::new();
     for _ in 0..s.int("workers") {
         let w = if style == "subclass" {
-            start_subclass(s, Worker { shared: shared.clone() })?
+            start_subclass(
+                s,
+                Worker {
+                    shared: shared.clone(),
+                },
+            )?
         } else {
             start_target(s, count_up, shared.clone())?
         };
@@ -85,7 +95,11 @@ pub fn run(s: &Scene) -> EngineResult<()> {
     let seen = lock(&shared.seen).clone();
     let order: Vec<String> = seen.iter().map(u32::to_string).collect();
     print(&format!("order: {}", order.join(" ")))?;
-    print(&format!("{} workers ({style}) printed {} numbers", workers.len(), seen.len()))?;
+    print(&format!(
+        "{} workers ({style}) printed {} numbers",
+        workers.len(),
+        seen.len()
+    ))?;
     report(s, &seen, workers.len())
 }
 // ANCHOR_END: code
@@ -136,7 +150,10 @@ fn max_lead(seen: &[u32], workers: usize) -> u32 {
         }
         reached[i] += 1;
         // The slowest worker has printed every number j with reached[j] == workers.
-        let done_by_all = reached.iter().take_while(|&&r| r as usize >= workers).count();
+        let done_by_all = reached
+            .iter()
+            .take_while(|&&r| r as usize >= workers)
+            .count();
         lead = lead.max((i + 1).saturating_sub(done_by_all) as u32);
     }
     lead
