@@ -197,6 +197,11 @@ fn start_join_daemons_are_abandoned_and_join_can_time_out() {
         5
     );
     assert!(r.prints().contains(&"Worker: 0 (Thread-1)".to_string()));
+
+    // Sixteen workers (and my_service) on a pool of 17 threads of a 2-core machine.
+    let r = run("start-join", &[("workers", "16"), ("latency-ms", "5")]);
+    assert!(r.done(), "{:?}", r.outcome);
+    assert_eq!(r.fig("exit-code-0"), 17.0);
 }
 
 // ---- worker-class ------------------------------------------------------------------------
@@ -212,6 +217,13 @@ fn worker_class_output_interleaves_in_step() {
     });
     eprintln!("worker-class: in step in {in_step} of 20 runs");
     assert!(in_step >= 19, "in step in only {in_step} of 20 runs");
+}
+
+#[test]
+fn worker_class_with_sixteen_workers() {
+    let r = run("worker-class", &[("workers", "16"), ("items", "4")]);
+    assert!(r.done(), "{:?}", r.outcome);
+    assert_eq!(r.fig("printed"), 64.0);
 }
 
 #[test]
@@ -236,7 +248,7 @@ fn worker_class_styles_print_the_same_numbers() {
 
 /// Default knobs but a smaller factorial: the unoptimized test build computes about 8
 /// times slower than the optimized one the page and the CLI run, so `work=9` (9000!) here
-/// takes about 140 ms per task, like the default 30000! does there. The speedup is a ratio
+/// takes about 140 ms per task, like the default 25000! does there. The speedup is a ratio
 /// of two timings of the same work, so the claim is the same.
 const GIL_WORK: (&str, &str) = ("work", "9");
 /// The thread claim holds with a wide margin; a smaller size keeps the file quick.
