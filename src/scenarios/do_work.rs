@@ -6,7 +6,7 @@ use crate::engine::pool::{Pool, PoolSpec};
 use crate::engine::sync::stdout::print;
 use crate::engine::trace::Flavour;
 use crate::engine::work::{file_roundtrip, square, FileStore};
-use crate::engine::{EngineResult, RunCtx};
+use crate::engine::{EngineError, EngineResult, RunCtx};
 use web_time::Instant;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -53,7 +53,13 @@ fn do_work(
     pool.close();
     pool.join()?;
     let ms = start.elapsed().as_secs_f64() * 1000.0;
-    debug_assert_eq!(results.len() as u64, items);
+    if results.len() as u64 != items {
+        // assert len(results) == items
+        return Err(EngineError::Task(format!(
+            "{} results for {items} items",
+            results.len()
+        )));
+    }
     Ok(ms)
 }
 

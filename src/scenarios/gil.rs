@@ -126,6 +126,8 @@ struct Usage {
     took_s: f64,
     run_s: f64,
     ready_s: f64,
+    /// Whether the GIL went to someone else while this work was under way.
+    waited_for_gil: bool,
 }
 
 impl std::ops::AddAssign for Usage {
@@ -133,6 +135,7 @@ impl std::ops::AddAssign for Usage {
         self.took_s += o.took_s;
         self.run_s += o.run_s;
         self.ready_s += o.ready_s;
+        self.waited_for_gil |= o.waited_for_gil;
     }
 }
 
@@ -184,86 +187,75 @@ impl<K: Kernel> Kernel for Metered<K> {
     fn step(&mut self) -> Option<Self::Output> {
         let before = match self.last {
             Some((reading, handoffs)) if handoffs == self.gil.handoffs() => Some(reading),
-            _ => self.now(),
+            Some(_) => {
+                self.usage.waited_for_gil = true;
+                self.now()
+            }
+            None => self.now(),
         };
         let out = self.inner.step();
         let after = self.now();
         if let (Some(b), Some(a)) = (before, after) {
-            self.usage += Usage {
-                took_s: 0.0,
-                run_s: (a.0 - b.0).max(0.0),
-                ready_s: (a.1 - b.1).max(0.0),
-            };
+            self.usage.run_s += (a.0 - b.0).max(0.0);
+            self.usage.ready_s += (a.1 - b.1).max(0.0);
         }
         self.last = after.map(|a| (a, self.gil.handoffs()));
         out.map(|o| (o, self.usage))
     }
 }
 
-/// One timed phase: its wall time, and bounds on the time it would have taken without
-/// the other programs on the machine.
+/// One timed phase: its wall time, and the time it would have taken without the other
+/// programs on the machine (its own time).
 ///
 /// Why: tests run on a 2-core machine shared with other busy programs, where the wall
 /// clock mostly measures how much CPU the scheduler gave to someone else. Each worker
-/// times its own task and knows how long its CPU work sat ready to run without a core
-/// (its stalls). A worker that never blocks took exactly its stalls longer than it would
-/// have on an idle machine. A worker that waits for the GIL also waited out the stalls of
-/// whoever held it, which it cannot see: so its own time lies between what it took minus
-/// everybody's stalls and what it took minus its own. Waits for the GIL and for I/O are not
+/// times its own task and knows how long its CPU work sat ready to run without a core (its
+/// stalls); its own time is what it took minus those. Waits for the GIL and for I/O are not
 /// stalls, so the GIL's serialisation and the I/O waits stay in. Our own workers compete
 /// for the cores too, so a phase can never be shorter than its CPU work spread over every
-/// core. Without the clock (the browser) both bounds are the time the tasks took.
+/// core. Without the clock (the browser) the own time is the time the tasks took.
 #[derive(Clone, Copy, Debug)]
 struct Phase {
     wall: f64,
-    /// The slowest worker's time minus its own stalls (an upper bound; exact without GIL).
+    /// The slowest worker's own time.
     own: f64,
-    /// The phase's own time per second of CPU work, upper and lower bound (see `new`).
-    per_work_high: f64,
-    per_work_low: f64,
+    /// Own time per second of CPU work (see `new`).
+    per_work: f64,
 }
 
 impl Phase {
     fn new(wall: Duration, workers: &[Usage]) -> Self {
-        let wall = wall.as_secs_f64();
-        let n = workers.len().max(1) as f64;
         let cores = std::thread::available_parallelism().map_or(1, |c| c.get()) as f64;
+        let n = workers.len().max(1) as f64;
         let run: f64 = workers.iter().map(|u| u.run_s).sum();
-        let stalls: f64 = workers.iter().map(|u| u.ready_s).sum();
+        let own_of = |u: &Usage| u.took_s - u.ready_s;
         let own = workers
             .iter()
-            .map(|u| u.took_s - u.ready_s)
+            .map(own_of)
             .fold(0.0, f64::max)
             .max(run / cores);
-        // The tasks are identical, so the CPU one of them needs is the work; if the same
-        // task cost one worker more CPU than another, other programs sharing the caches
-        // or the clock speed did that. So each worker's own time is counted per second
-        // of its own CPU work, and the phase takes as long as its slowest worker.
-        let (high, low) = if workers.iter().all(|u| u.run_s > 1e-4) {
-            let slowest = |lost: &dyn Fn(&Usage) -> f64| {
-                workers
-                    .iter()
-                    .map(|u| (u.took_s - lost(u)) / u.run_s)
-                    .fold(0.0, f64::max)
-                    / n
-            };
-            let floor = 1.0 / cores; // n workers' work can't beat all cores at once
-            (
-                slowest(&|u| u.ready_s).max(floor),
-                slowest(&|_| stalls).max(floor),
-            )
+        // The same task can cost more CPU in one place than another (other programs
+        // sharing the caches, the clock speed), so time is counted per second of CPU work.
+        // A worker that never waited for the GIL spent its own time on its own task only:
+        // its unit is its own CPU time (one n-th of the phase's work, as every task is the
+        // same). One that waited also spent it waiting out the others' work: its unit is the
+        // whole phase's CPU time. The phase can't beat its work spread over every core.
+        let per_work = if workers.iter().all(|u| u.run_s > 1e-4) {
+            workers
+                .iter()
+                .map(|u| {
+                    let unit = if u.waited_for_gil { run } else { u.run_s * n };
+                    own_of(u) / unit
+                })
+                .fold(0.0, f64::max)
+                .max(1.0 / cores)
         } else {
-            // Waiting work: no CPU to speak of, the own time itself.
-            (
-                own,
-                (workers.iter().map(|u| u.took_s).fold(0.0, f64::max) - stalls).max(0.0),
-            )
+            own // waiting work: no CPU to speak of, the own time itself
         };
         Phase {
-            wall,
+            wall: wall.as_secs_f64(),
             own,
-            per_work_high: high,
-            per_work_low: low,
+            per_work,
         }
     }
 }
@@ -276,8 +268,7 @@ struct Best {
     serial_own: Option<f64>,
     parallel_own: Option<f64>,
     serial_per_work: Option<f64>,
-    parallel_per_work_high: Option<f64>,
-    parallel_per_work_low: Option<f64>,
+    parallel_per_work: Option<f64>,
 }
 
 fn least(best: Option<f64>, x: f64) -> Option<f64> {
@@ -290,26 +281,15 @@ impl Best {
         self.parallel_wall = least(self.parallel_wall, parallel.wall);
         self.serial_own = least(self.serial_own, serial.own);
         self.parallel_own = least(self.parallel_own, parallel.own);
-        // One worker: its own stalls are everybody's, both bounds are the same.
-        self.serial_per_work = least(self.serial_per_work, serial.per_work_high);
-        self.parallel_per_work_high = least(self.parallel_per_work_high, parallel.per_work_high);
-        self.parallel_per_work_low = least(self.parallel_per_work_low, parallel.per_work_low);
+        self.serial_per_work = least(self.serial_per_work, serial.per_work);
+        self.parallel_per_work = least(self.parallel_per_work, parallel.per_work);
     }
 
-    /// The speedup with the other programs' share taken out: at least this much (the
-    /// figure the summary shows).
+    /// The speedup with the other programs' share taken out (the summary's figure).
     fn speedup(&self) -> f64 {
         ratio(
             self.serial_per_work.unwrap_or(0.0),
-            self.parallel_per_work_high.unwrap_or(0.0),
-        )
-    }
-
-    /// At most this much.
-    fn speedup_at_most(&self) -> f64 {
-        ratio(
-            self.serial_per_work.unwrap_or(0.0),
-            self.parallel_per_work_low.unwrap_or(0.0),
+            self.parallel_per_work.unwrap_or(0.0),
         )
     }
 
@@ -359,13 +339,6 @@ fn report(s: &Scene, gil: &Arc<Gil>, workers: usize, best: &Best) -> EngineResul
             "{what}: {speedup:.2}x faster than one after another (time our workers were kept \
              off the cores by other programs taken out)"
         ),
-    );
-    let most = best.speedup_at_most();
-    s.figure(
-        "speedup-at-most",
-        most,
-        "x",
-        format!("{what}: at most {most:.2}x, counting every stall of every worker as lost time"),
     );
     s.figure(
         "wall-speedup",
