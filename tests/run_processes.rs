@@ -433,3 +433,35 @@ fn timing_calls_throughput_grows_with_k_while_latency_stays() {
     assert!(r.done(), "{:?}", r.outcome);
     assert!(r.figure("k16-throughput").is_some());
 }
+
+/// Not a check: every scenario of this file once with its default knobs, printing its
+/// figures and how long it took. Run it in an optimized build to see what the page and
+/// the CLI show: `cargo test --release --test run_processes -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn defaults_print_their_figures() {
+    let _turn = turn();
+    for id in [
+        "start-join",
+        "worker-class",
+        "gil",
+        "parallel-map",
+        "do-work",
+        "timing-calls",
+    ] {
+        let started = std::time::Instant::now();
+        let r = run(id, &[]);
+        println!(
+            "{id}: {:?} in {:.2} s\n  {}",
+            r.outcome,
+            started.elapsed().as_secs_f64(),
+            r.figure_keys().join(", ")
+        );
+    }
+    for flavour in ["process", "thread"] {
+        let r = run("gil", &[("flavour", flavour)]);
+        println!("gil {flavour}: {}", r.figure_keys().join(", "));
+        let r = run("gil", &[("flavour", flavour), ("work-kind", "io")]);
+        println!("gil {flavour} io: {}", r.figure_keys().join(", "));
+    }
+}
