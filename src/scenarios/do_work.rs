@@ -2,16 +2,235 @@
 //! that runs goes between the markers below, which the page shows to the learner verbatim.
 
 // ANCHOR: code
-// (The Rust that runs this example is written here in the next round.)
-// ANCHOR_END: code
+use crate::engine::pool::{Pool, PoolSpec};
+use crate::engine::sync::stdout::print;
+use crate::engine::trace::Flavour;
+use crate::engine::work::{file_roundtrip, square, FileStore};
+use crate::engine::{EngineError, EngineResult, RunCtx};
+use web_time::Instant;
 
-// Not written yet: the next round puts the running code between the markers above.
-pub fn run(_s: &super::runner::Scene) -> crate::engine::EngineResult<()> {
-    Err(crate::engine::EngineError::Invalid(
-        "this example is not runnable yet".into(),
-    ))
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    FileIo,
+    Square,
 }
 
-pub fn threads_needed(_c: &super::knob::Config) -> usize {
-    1
+/// `fileio(number)`: write about 600 KB to a file, read it back, delete it.
+fn fileio(files: &dyn FileStore, number: u64, bytes: usize) -> EngineResult<u64> {
+    let (ctx, me) = RunCtx::require()?;
+    let name = format!("do-work-{}-{me}-{number}", ctx.id());
+    Ok(file_roundtrip(&ctx, None, files, &name, bytes)?.bytes as u64)
+}
+
+/// Start a pool, `apply_async` every item, `get()` every result: the time of all of it,
+/// starting the pool included, in milliseconds.
+fn do_work(
+    s: &Scene,
+    pool_size: usize,
+    items: u64,
+    flavour: Flavour,
+    kind: Kind,
+) -> EngineResult<f64> {
+    let bytes = s.int("file-kb") as usize * 1024;
+    let start = Instant::now();
+    let pool = Pool::new(s.ctx, s.threads, PoolSpec::new(flavour, pool_size))?;
+    let files = lend(s.files, &pool); // the tasks may use the run's file store until the pool ends
+    let mut pending = Vec::new();
+    for i in 0..items {
+        let handle = match kind {
+            Kind::FileIo => {
+                let store = files.get();
+                pool.apply_async(move |n| fileio(store, n, bytes), i)?
+            }
+            Kind::Square => pool.apply_async(|n: u64| Ok(square(n)), i)?,
+        };
+        pending.push(handle);
+    }
+    let results = pending
+        .iter()
+        .map(|p| p.take(None))
+        .collect::<EngineResult<Vec<u64>>>()?;
+    pool.close();
+    pool.join()?;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    if results.len() as u64 != items {
+        // assert len(results) == items
+        return Err(EngineError::Task(format!(
+            "{} results for {items} items",
+            results.len()
+        )));
+    }
+    Ok(ms)
+}
+
+pub fn run(s: &Scene) -> EngineResult<()> {
+    let pool_size = s.int("pool") as usize;
+    print(&format!(
+        "pool {pool_size}, {} file items of {} KB ({} storage), {} square items",
+        s.int("file-items"),
+        s.int("file-kb"),
+        s.files.name(),
+        s.int("square-items")
+    ))?;
+    print("case               here   source 1   source 2")?;
+    for (flavour, kind) in cases(s) {
+        let items = match kind {
+            Kind::FileIo => s.int("file-items"),
+            Kind::Square => s.int("square-items"),
+        } as u64;
+        let ms = do_work(s, pool_size, items, flavour, kind)?;
+        let (first, second) = source_ms(flavour, kind);
+        print(&format!(
+            "{:<14} {ms:>8.3} ms {first:>8.3} ms {second:>8.3} ms",
+            label(flavour, kind)
+        ))?;
+        s.figure(
+            &format!("{}-ms", label(flavour, kind).replace('/', "-")),
+            ms,
+            "ms",
+            format!("{} with a pool of {pool_size}, starting the pool included (source: {first} and {second} ms)", label(flavour, kind)),
+        );
+    }
+    report(s)
+}
+// ANCHOR_END: code
+
+use super::runner::Scene;
+use crate::engine::wait::WaitCell;
+
+/// The cases the knobs ask for, in the source's order.
+fn cases(s: &Scene) -> Vec<(Flavour, Kind)> {
+    let flavours = match s.choice("flavour") {
+        "thread" => vec![Flavour::Thread],
+        "process" => vec![Flavour::Process],
+        _ => vec![Flavour::Thread, Flavour::Process],
+    };
+    let kinds = match s.choice("work-kind") {
+        "fileio" => vec![Kind::FileIo],
+        "square" => vec![Kind::Square],
+        _ => vec![Kind::FileIo, Kind::Square],
+    };
+    kinds
+        .iter()
+        .flat_map(|k| flavours.iter().map(move |f| (*f, *k)))
+        .collect()
+}
+
+fn label(flavour: Flavour, kind: Kind) -> &'static str {
+    match (flavour, kind) {
+        (Flavour::Thread, Kind::FileIo) => "thread/fileio",
+        (Flavour::Process, Kind::FileIo) => "process/fileio",
+        (Flavour::Thread, Kind::Square) => "thread/square",
+        (Flavour::Process, Kind::Square) => "process/square",
+    }
+}
+
+/// The source's two measurements of a case, from the catalogue's lesson.
+fn source_ms(flavour: Flavour, kind: Kind) -> (f64, f64) {
+    let (f, k) = match label(flavour, kind).split_once('/') {
+        Some(pair) => pair,
+        None => return (0.0, 0.0),
+    };
+    let figures = super::catalog::find("do-work")
+        .map(|info| info.lesson.source_figures)
+        .unwrap_or(&[]);
+    let on = |machine: &str| {
+        figures
+            .iter()
+            .find(|x| x.machine == machine && x.flavour == f && x.work == k)
+            .map(|x| x.millis)
+            .unwrap_or(0.0)
+    };
+    (on("first"), on("second"))
+}
+
+fn report(s: &Scene) -> EngineResult<()> {
+    let real = s.files.name() != "memory";
+    s.figure(
+        "file-store",
+        if real { 1.0 } else { 0.0 },
+        "bool",
+        format!(
+            "the file items went to {} ({})",
+            s.files.name(),
+            if real {
+                "real storage"
+            } else {
+                "memory: this platform offered no file storage"
+            }
+        ),
+    );
+    s.figure(
+        "pool-size",
+        s.int("pool") as f64,
+        "workers",
+        format!(
+            "each case started a pool of {} workers (the source used 50)",
+            s.int("pool")
+        ),
+    );
+    if let Ok(cores) = std::thread::available_parallelism() {
+        s.figure(
+            "cores",
+            cores.get() as f64,
+            "cores",
+            format!("this machine reports {cores} cores: try that as the pool size"),
+        );
+    }
+    Ok(())
+}
+
+// ---- Lending the run's file store to pool tasks --------------------------------------
+//
+// Pool tasks must be `'static`, but the scene only borrows the file store for the run.
+// (The runner could hand out an `Arc<dyn FileStore>` instead; until it does, this lends
+// the borrow under a guarantee the borrow checker cannot see.)
+
+/// The run's file store, lent to the tasks of one pool until the guard drops.
+struct Lent<'a> {
+    store: &'static dyn FileStore,
+    pool: &'a Pool,
+}
+
+impl Lent<'_> {
+    fn get(&self) -> &'static dyn FileStore {
+        self.store
+    }
+}
+
+/// Lend `files` to the tasks of `pool`.
+fn lend<'a>(files: &'a dyn FileStore, pool: &'a Pool) -> Lent<'a> {
+    // SAFETY: the `'static` reference is only handed to tasks of `pool` (in `do_work`),
+    // and every such task runs on one of the pool's workers. The guard borrows `files`
+    // for `'a`, and its `Drop` does not return until every worker of the pool has exited,
+    // whatever happened (error, cancel, unwinding). So no task can use the store after
+    // the borrow of `files` ends.
+    let store = unsafe { std::mem::transmute::<&'a dyn FileStore, &'static dyn FileStore>(files) };
+    Lent { store, pool }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        // A no-op once the pool is closed and joined; otherwise drops the queued tasks.
+        let _ = self.pool.terminate();
+        // After a cancel, `terminate` stops waiting early; wait anyway, without a cancel
+        // check. It is short: a worker only finishes the task it is running (one file
+        // round trip at most) and then exits.
+        let alive = || self.pool.workers().iter().any(|w| w.is_alive());
+        if alive() {
+            let idle = WaitCell::new(());
+            let uncancelled = RunCtx::new();
+            while alive() {
+                let g = idle.lock();
+                let tick = web_time::Instant::now() + std::time::Duration::from_millis(1);
+                let _ = idle.wait_while(&uncancelled, g, Some(tick), |_| true);
+            }
+        }
+    }
+}
+
+/// A pool of `pool` workers really starts that many workers, each on its own pool thread,
+/// and one pool at a time is alive.
+pub fn threads_needed(c: &super::knob::Config) -> usize {
+    c.int("pool").unwrap_or(50).max(0) as usize
 }

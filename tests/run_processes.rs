@@ -1,0 +1,467 @@
+//! The run bodies of the starting-and-joining and threads-vs-processes scenarios:
+//! start-join, worker-class, gil, parallel-map, do-work and timing-calls, run natively
+//! with their default knobs (or the knob a claim is about), checked on their traces.
+
+use concurrency_playground::engine::run::RunCtx;
+use concurrency_playground::engine::worker::Threads;
+use concurrency_playground::engine::{Event, EventKind, Outcome};
+use concurrency_playground::scenarios::knob::Config;
+use concurrency_playground::scenarios::runner::{self, RunOptions};
+
+/// The tests of this file take turns: several of them time things, and the others would
+/// otherwise compete with them for the same two cores.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What one run left behind.
+struct Ran {
+    outcome: Outcome,
+    events: Vec<Event>,
+}
+
+impl Ran {
+    fn figure(&self, key: &str) -> Option<f64> {
+        self.events.iter().find_map(|e| match &e.kind {
+            EventKind::Figure { key: k, value, .. } if k == key => Some(*value),
+            _ => None,
+        })
+    }
+
+    fn fig(&self, key: &str) -> f64 {
+        self.figure(key)
+            .unwrap_or_else(|| panic!("no figure {key} in {:?}", self.figure_keys()))
+    }
+
+    fn figure_keys(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Figure { key, value, .. } => Some(format!("{key}={value:.3}")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every printed piece, in trace order.
+    fn prints(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Print { text } => Some(text.trim_end().to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn count(&self, want: impl Fn(&EventKind) -> bool) -> usize {
+        self.events.iter().filter(|e| want(&e.kind)).count()
+    }
+
+    fn done(&self) -> bool {
+        self.outcome == Outcome::Done
+    }
+}
+
+fn config(id: &str, knobs: &[(&str, &str)]) -> Config {
+    let info = runner::find(id).expect("scenario").info;
+    let mut c = Config::defaults(info.knobs);
+    for (k, v) in knobs {
+        let messages = c.set_text(k, v);
+        assert!(messages.is_empty(), "{id} {k}={v}: {messages:?}");
+    }
+    c
+}
+
+/// Run `id` with its defaults changed by `knobs`, on a pool just big enough (or `threads`).
+fn run_with(id: &str, knobs: &[(&str, &str)], threads: Option<usize>) -> Ran {
+    let scenario = runner::find(id).expect("scenario");
+    let c = config(id, knobs);
+    let n = threads.unwrap_or_else(|| (scenario.threads_needed)(&c));
+    let pool = Threads::build(n).expect("pool");
+    let ctx = RunCtx::new();
+    let outcome = runner::run_native(&ctx, &pool, scenario, &c, &RunOptions::default());
+    Ran {
+        outcome,
+        events: ctx.recorder.drain_sorted(),
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn run(id: &str, knobs: &[(&str, &str)]) -> Ran {
+    run_with(id, knobs, None)
+}
+
+/// Runs `body` `n` times on up to 2 threads; how many runs returned true.
+fn times(n: usize, body: impl Fn(usize) -> bool + Sync) -> usize {
+    (0..n).filter(|&i| body(i)).count()
+}
+
+// ---- start-join ------------------------------------------------------------------------
+
+#[test]
+fn start_join_names_ids_exit_codes_and_the_doubler() {
+    let _turn = turn();
+    let r = run("start-join", &[]);
+    assert!(r.done(), "{:?}", r.outcome);
+    let prints = r.prints();
+    for i in 0..5 {
+        assert!(
+            prints.contains(&format!("Worker: {i} (Process-{})", i + 1)),
+            "{prints:?}"
+        );
+    }
+    // The doubler names the worker id that did the work: my_service's.
+    let service_id = r
+        .events
+        .iter()
+        .find(|e| matches!(&e.kind, EventKind::WorkerNew { name, .. } if name == "my_service"))
+        .map(|e| e.worker)
+        .expect("my_service was created");
+    assert!(prints.contains(&format!("5 doubled to 10 by process id: {service_id}")));
+    assert!(prints.contains(&"joined my_service: exit code 0".to_string()));
+    assert!(prints.iter().any(|p| p.starts_with("main is ")));
+    // Every worker ended with exit code 0 and was joined before main ended.
+    let ends: Vec<i32> = r
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::WorkerEnd { exit_code } => Some(exit_code),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ends, vec![0; 6]);
+    assert_eq!(r.fig("exit-code-0"), 6.0);
+    assert_eq!(r.fig("still-running"), 0.0);
+    // Process flavour: the argument crossed pickled.
+    assert!(r.count(|k| matches!(k, EventKind::Serialize { .. })) >= 6);
+}
+
+#[test]
+fn start_join_output_order_changes_between_runs() {
+    let _turn = turn();
+    let mut orders = std::collections::HashSet::new();
+    let mut inversions = Vec::new();
+    for _ in 0..20 {
+        let r = run("start-join", &[]);
+        assert!(r.done());
+        let order: Vec<String> = r
+            .prints()
+            .into_iter()
+            .filter(|p| p.starts_with("Worker: "))
+            .collect();
+        assert_eq!(order.len(), 5);
+        inversions.push(r.fig("order-inversions"));
+        orders.insert(order);
+    }
+    eprintln!(
+        "start-join: {} distinct orders in 20 runs; inversions {inversions:?}",
+        orders.len()
+    );
+    assert!(orders.len() >= 2, "the same order in 20 runs");
+}
+
+#[test]
+fn start_join_daemons_are_abandoned_and_join_can_time_out() {
+    let _turn = turn();
+    // Daemons still sleeping when main ends are abandoned, not waited for.
+    let r = run(
+        "start-join",
+        &[
+            ("daemon", "on"),
+            ("join-timeout-ms", "10"),
+            ("latency-ms", "2000"),
+        ],
+    );
+    assert!(
+        r.prints().iter().any(|p| p.ends_with(": still running")),
+        "{:?}",
+        r.prints()
+    );
+    assert_eq!(r.fig("abandoned"), 5.0);
+    assert!(
+        r.count(
+            |k| matches!(k, EventKind::Note { text } if text.contains("daemon workers abandoned"))
+        ) == 1
+    );
+    assert!(!r.prints().iter().any(|p| p.starts_with("Worker: ")));
+    assert!(!matches!(r.outcome, Outcome::Failed(_)), "{:?}", r.outcome);
+
+    // Non-daemons that outlive a join timeout are still waited for at the end.
+    let r = run(
+        "start-join",
+        &[
+            ("flavour", "thread"),
+            ("join-timeout-ms", "10"),
+            ("latency-ms", "150"),
+        ],
+    );
+    assert!(r.done(), "{:?}", r.outcome);
+    assert!(r.fig("still-running") >= 1.0);
+    assert_eq!(r.fig("abandoned"), 0.0);
+    assert_eq!(
+        r.prints()
+            .iter()
+            .filter(|p| p.starts_with("Worker: "))
+            .count(),
+        5
+    );
+    assert!(r.prints().contains(&"Worker: 0 (Thread-1)".to_string()));
+
+    // Sixteen workers (and my_service) on a pool of 17 threads of a 2-core machine.
+    let r = run("start-join", &[("workers", "16"), ("latency-ms", "5")]);
+    assert!(r.done(), "{:?}", r.outcome);
+    assert_eq!(r.fig("exit-code-0"), 17.0);
+}
+
+// ---- worker-class ------------------------------------------------------------------------
+
+#[test]
+fn worker_class_output_interleaves_in_step() {
+    let _turn = turn();
+    let in_step = times(20, |i| {
+        let style = if i % 2 == 0 { "subclass" } else { "target" };
+        let r = run("worker-class", &[("style", style)]);
+        assert!(r.done());
+        assert_eq!(r.fig("printed"), 30.0);
+        r.fig("in-step") == 1.0
+    });
+    eprintln!("worker-class: in step in {in_step} of 20 runs");
+    assert!(in_step >= 19, "in step in only {in_step} of 20 runs");
+}
+
+#[test]
+fn worker_class_with_sixteen_workers() {
+    let _turn = turn();
+    let r = run("worker-class", &[("workers", "16"), ("items", "4")]);
+    assert!(r.done(), "{:?}", r.outcome);
+    assert_eq!(r.fig("printed"), 64.0);
+}
+
+#[test]
+fn worker_class_styles_print_the_same_numbers() {
+    let _turn = turn();
+    for style in ["subclass", "target"] {
+        let r = run(
+            "worker-class",
+            &[("style", style), ("latency-ms", "0"), ("items", "5")],
+        );
+        assert!(r.done());
+        let mut numbers: Vec<String> = r.prints().into_iter().filter(|p| p.len() == 1).collect();
+        numbers.sort();
+        assert_eq!(numbers.len(), 15);
+        assert!(r
+            .prints()
+            .contains(&format!("3 workers ({style}) printed 15 numbers")));
+        assert!(r.count(|k| matches!(k, EventKind::LockAcquire)) == 15);
+    }
+}
+
+// ---- gil ---------------------------------------------------------------------------------
+
+/// Default knobs but a smaller factorial: the unoptimized test build computes about 8
+/// times slower than the optimized one the page and the CLI run, so `work=8` (8000!) here
+/// takes about 110 ms per task, close to what the default 25000! takes there. The speedup
+/// is a ratio of two timings of the same work, so the claim is the same.
+const GIL_WORK: (&str, &str) = ("work", "8");
+/// The thread claim holds with a wide margin; a smaller size keeps the file quick.
+const GIL_WORK_THREADS: (&str, &str) = ("work", "5");
+
+#[test]
+fn gil_threads_do_not_speed_up_cpu_work() {
+    let _turn = turn();
+    let seen = std::sync::Mutex::new(Vec::<f64>::new());
+    let ok = times(20, |_| {
+        let r = run("gil", &[GIL_WORK_THREADS]);
+        assert!(r.done());
+        assert!(r.count(|k| matches!(k, EventKind::GilAcquire)) > 10);
+        assert!(r.count(|k| matches!(k, EventKind::GilRelease)) > 10);
+        let s = r.fig("speedup");
+        eprintln!(
+            "gil thread speedup {s:.3} (wall {:.3})",
+            r.fig("wall-speedup")
+        );
+        lock(&seen).push(s);
+        s <= 1.15
+    });
+    let seen = lock(&seen);
+    assert!(
+        ok >= 19,
+        "thread speedup <= 1.15 in only {ok} of 20 runs: {seen:.3?}"
+    );
+}
+
+#[test]
+fn gil_processes_speed_up_cpu_work() {
+    let _turn = turn();
+    let seen = std::sync::Mutex::new(Vec::<f64>::new());
+    let ok = times(20, |_| {
+        let r = run("gil", &[GIL_WORK, ("flavour", "process")]);
+        assert!(r.done());
+        let s = r.fig("speedup");
+        eprintln!(
+            "gil process speedup {s:.3} (wall {:.3})",
+            r.fig("wall-speedup")
+        );
+        lock(&seen).push(s);
+        s >= 1.8
+    });
+    let seen = lock(&seen);
+    assert!(
+        ok >= 19,
+        "process speedup >= 1.8 in only {ok} of 20 runs: {seen:.3?}"
+    );
+}
+
+#[test]
+fn gil_io_speeds_up_on_threads_and_processes() {
+    let _turn = turn();
+    for flavour in ["thread", "process"] {
+        let r = run(
+            "gil",
+            &[
+                ("work-kind", "io"),
+                ("latency-ms", "60"),
+                ("flavour", flavour),
+                ("repeat", "1"),
+            ],
+        );
+        assert!(r.done());
+        let s = r.fig("speedup");
+        eprintln!("gil io {flavour} speedup {s:.3}");
+        // Two 60 ms waits overlap: about 2x. Well above 1 even on a busy machine.
+        assert!(s > 1.5, "{flavour}: {s}");
+    }
+}
+
+#[test]
+fn gil_off_lets_threads_compute_side_by_side() {
+    let _turn = turn();
+    let r = run(
+        "gil",
+        &[
+            GIL_WORK,
+            ("gil", "off"),
+            ("workers", "16"),
+            ("repeat", "1"),
+            ("work", "2"),
+        ],
+    );
+    assert!(r.done(), "{:?}", r.outcome);
+    assert_eq!(r.count(|k| matches!(k, EventKind::GilAcquire)), 0);
+    assert!(r.fig("speedup") > 0.0);
+}
+
+// ---- parallel-map --------------------------------------------------------------------------
+
+#[test]
+fn parallel_map_gives_the_comprehensions_results() {
+    let _turn = turn();
+    for (flavour, pool) in [("process", "2"), ("thread", "2"), ("process", "16")] {
+        let r = run(
+            "parallel-map",
+            &[("flavour", flavour), ("pool", pool), ("work", "20")],
+        );
+        assert!(r.done(), "{:?}", r.outcome);
+        assert_eq!(r.fig("same-results"), 1.0);
+        assert!(r.fig("speedup") > 0.0);
+        let pickled = r.count(|k| matches!(k, EventKind::Serialize { .. }));
+        assert_eq!(pickled > 0, flavour == "process");
+    }
+}
+
+// ---- do-work ---------------------------------------------------------------------------------
+
+#[test]
+fn do_work_starts_pools_of_fifty_and_times_four_cases() {
+    let _turn = turn();
+    let c = config("do-work", &[]);
+    assert_eq!((runner::find("do-work").unwrap().threads_needed)(&c), 50);
+    let r = run("do-work", &[("file-items", "30"), ("file-kb", "60")]);
+    assert!(r.done(), "{:?}", r.outcome);
+    for key in [
+        "thread-fileio-ms",
+        "process-fileio-ms",
+        "thread-square-ms",
+        "process-square-ms",
+    ] {
+        assert!(r.fig(key) > 0.0, "{key}");
+    }
+    assert_eq!(
+        r.count(|k| matches!(k, EventKind::WorkerNew { .. })),
+        4 * 50
+    );
+    assert_eq!(
+        r.count(|k| matches!(k, EventKind::TaskEnd { ok: true, .. })),
+        2 * 30 + 2 * 2000
+    );
+    assert_eq!(r.fig("file-store"), 1.0);
+    assert!(r.prints().iter().any(|p| p.contains("temp-dir storage")));
+    assert!(r
+        .prints()
+        .iter()
+        .any(|p| p.contains("455.752 ms") && p.starts_with("thread/fileio")));
+    // A pool bigger than the threads is refused with a message, not a hang.
+    let small = run_with("do-work", &[("work-kind", "square")], Some(16));
+    assert!(
+        matches!(&small.outcome, Outcome::Failed(m) if m.contains("50")),
+        "{:?}",
+        small.outcome
+    );
+}
+
+// ---- timing-calls ----------------------------------------------------------------------------
+
+#[test]
+fn timing_calls_throughput_grows_with_k_while_latency_stays() {
+    let _turn = turn();
+    let r = run("timing-calls", &[("latency-ms", "30"), ("repeats", "5")]);
+    assert!(r.done());
+    let one = r.fig("timeit-throughput");
+    let four = r.fig("k4-throughput");
+    assert!(four > 2.0 * one, "1: {one}, 4: {four}");
+    assert!(r.fig("k4-latency-ms") < 3.0 * r.fig("timeit-latency-ms"));
+    let r = run(
+        "timing-calls",
+        &[("latency-ms", "20"), ("repeats", "3"), ("workers", "16")],
+    );
+    assert!(r.done(), "{:?}", r.outcome);
+    assert!(r.figure("k16-throughput").is_some());
+}
+
+/// Not a check: every scenario of this file once with its default knobs, printing its
+/// figures and how long it took. Run it in an optimized build to see what the page and
+/// the CLI show: `cargo test --release --test run_processes -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn defaults_print_their_figures() {
+    let _turn = turn();
+    for id in [
+        "start-join",
+        "worker-class",
+        "gil",
+        "parallel-map",
+        "do-work",
+        "timing-calls",
+    ] {
+        let started = std::time::Instant::now();
+        let r = run(id, &[]);
+        println!(
+            "{id}: {:?} in {:.2} s\n  {}",
+            r.outcome,
+            started.elapsed().as_secs_f64(),
+            r.figure_keys().join(", ")
+        );
+    }
+    for flavour in ["process", "thread"] {
+        let r = run("gil", &[("flavour", flavour)]);
+        println!("gil {flavour}: {}", r.figure_keys().join(", "));
+        let r = run("gil", &[("flavour", flavour), ("work-kind", "io")]);
+        println!("gil {flavour} io: {}", r.figure_keys().join(", "));
+    }
+}
