@@ -7,7 +7,7 @@
 use super::{env, pool};
 use crate::engine::run::RunCtx;
 use crate::engine::trace::{EventKind, Outcome};
-use crate::engine::work::MemStore;
+use crate::engine::work::{FileStore, MemStore};
 use crate::engine::worker::Threads;
 use crate::engine::EngineResult;
 use crate::scenarios::knob::Config;
@@ -175,8 +175,8 @@ impl Session {
             rayon::spawn(move || {
                 // The browser offers no synchronous file system to the engine yet: file
                 // work goes to memory, and the do-work lesson says so.
-                let files = MemStore::default();
-                main_program(&ctx, &threads, &files, scenario, &config, &supervision);
+                let files: Arc<dyn FileStore> = Arc::new(MemStore::default());
+                main_program(&ctx, &threads, files, scenario, &config, &supervision);
                 finished.store(true, Ordering::SeqCst);
             });
         }

@@ -34,13 +34,12 @@ fn do_work(
     let bytes = s.int("file-kb") as usize * 1024;
     let start = Instant::now();
     let pool = Pool::new(s.ctx, s.threads, PoolSpec::new(flavour, pool_size))?;
-    let files = lend(s.files, &pool); // the tasks may use the run's file store until the pool ends
     let mut pending = Vec::new();
     for i in 0..items {
         let handle = match kind {
             Kind::FileIo => {
-                let store = files.get();
-                pool.apply_async(move |n| fileio(store, n, bytes), i)?
+                let store = s.files.clone();
+                pool.apply_async(move |n| fileio(store.as_ref(), n, bytes), i)?
             }
             Kind::Square => pool.apply_async(|n: u64| Ok(square(n)), i)?,
         };
@@ -96,7 +95,6 @@ pub fn run(s: &Scene) -> EngineResult<()> {
 // ANCHOR_END: code
 
 use super::runner::Scene;
-use crate::engine::wait::WaitCell;
 
 /// The cases the knobs ask for, in the source's order.
 fn cases(s: &Scene) -> Vec<(Flavour, Kind)> {
@@ -178,55 +176,6 @@ fn report(s: &Scene) -> EngineResult<()> {
         );
     }
     Ok(())
-}
-
-// ---- Lending the run's file store to pool tasks --------------------------------------
-//
-// Pool tasks must be `'static`, but the scene only borrows the file store for the run.
-// (The runner could hand out an `Arc<dyn FileStore>` instead; until it does, this lends
-// the borrow under a guarantee the borrow checker cannot see.)
-
-/// The run's file store, lent to the tasks of one pool until the guard drops.
-struct Lent<'a> {
-    store: &'static dyn FileStore,
-    pool: &'a Pool,
-}
-
-impl Lent<'_> {
-    fn get(&self) -> &'static dyn FileStore {
-        self.store
-    }
-}
-
-/// Lend `files` to the tasks of `pool`.
-fn lend<'a>(files: &'a dyn FileStore, pool: &'a Pool) -> Lent<'a> {
-    // SAFETY: the `'static` reference is only handed to tasks of `pool` (in `do_work`),
-    // and every such task runs on one of the pool's workers. The guard borrows `files`
-    // for `'a`, and its `Drop` does not return until every worker of the pool has exited,
-    // whatever happened (error, cancel, unwinding). So no task can use the store after
-    // the borrow of `files` ends.
-    let store = unsafe { std::mem::transmute::<&'a dyn FileStore, &'static dyn FileStore>(files) };
-    Lent { store, pool }
-}
-
-impl Drop for Lent<'_> {
-    fn drop(&mut self) {
-        // A no-op once the pool is closed and joined; otherwise drops the queued tasks.
-        let _ = self.pool.terminate();
-        // After a cancel, `terminate` stops waiting early; wait anyway, without a cancel
-        // check. It is short: a worker only finishes the task it is running (one file
-        // round trip at most) and then exits.
-        let alive = || self.pool.workers().iter().any(|w| w.is_alive());
-        if alive() {
-            let idle = WaitCell::new(());
-            let uncancelled = RunCtx::new();
-            while alive() {
-                let g = idle.lock();
-                let tick = web_time::Instant::now() + std::time::Duration::from_millis(1);
-                let _ = idle.wait_while(&uncancelled, g, Some(tick), |_| true);
-            }
-        }
-    }
 }
 
 /// A pool of `pool` workers really starts that many workers, each on its own pool thread,

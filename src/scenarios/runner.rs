@@ -25,8 +25,9 @@ pub struct Scene<'a> {
     pub ctx: &'a Arc<RunCtx>,
     pub threads: &'a Threads,
     pub config: &'a Config,
-    /// Where file-I/O work writes: real storage where the platform offers it.
-    pub files: &'a dyn FileStore,
+    /// Where file-I/O work writes: real storage where the platform offers it. Shared, so
+    /// pool tasks (which must be `'static`) can hold it.
+    pub files: Arc<dyn FileStore>,
 }
 
 impl Scene<'_> {
@@ -157,7 +158,7 @@ impl Supervision {
 pub fn main_program(
     ctx: &Arc<RunCtx>,
     threads: &Threads,
-    files: &dyn FileStore,
+    files: Arc<dyn FileStore>,
     scenario: Runnable,
     config: &Config,
     supervision: &Supervision,
@@ -182,11 +183,15 @@ pub fn main_program(
             threads: threads.size(),
         })
     } else {
-        (scenario.run)(&scene).and_then(|()| threads.end_of_main(ctx).map(|_| ()))
+        (scenario.run)(&scene)
     };
+    // Abandoning daemon workers at the end cancels the run so they stop; that is a
+    // normal end, so only a cancel seen before it makes the run "cancelled".
+    let cancelled_before_end = ctx.is_cancelled();
+    let result = result.and_then(|()| threads.end_of_main(ctx).map(|_| ()));
     let outcome = match (result, supervision.reason()) {
         (_, Some(why)) => Outcome::Failed(why),
-        (Ok(()), None) if ctx.is_cancelled() => Outcome::Cancelled,
+        (Ok(()), None) if cancelled_before_end => Outcome::Cancelled,
         (Ok(()), None) => Outcome::Done,
         (Err(EngineError::Cancelled), None) => Outcome::Cancelled,
         (Err(e), None) => Outcome::Failed(e.to_string()),
@@ -272,11 +277,11 @@ pub fn run_native(
         let (ctx, supervision, opts) = (ctx.clone(), supervision.clone(), opts.clone());
         std::thread::spawn(move || watchdog(&ctx, &supervision, &opts))
     };
-    let files: Box<dyn FileStore> = match crate::engine::work::TempDirStore::new() {
-        Ok(s) => Box::new(s),
-        Err(_) => Box::new(crate::engine::work::MemStore::default()),
+    let files: Arc<dyn FileStore> = match crate::engine::work::TempDirStore::new() {
+        Ok(s) => Arc::new(s),
+        Err(_) => Arc::new(crate::engine::work::MemStore::default()),
     };
-    let outcome = main_program(ctx, threads, files.as_ref(), scenario, config, &supervision);
+    let outcome = main_program(ctx, threads, files, scenario, config, &supervision);
     let _ = dog.join();
     outcome
 }
