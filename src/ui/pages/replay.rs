@@ -230,8 +230,8 @@ pub fn replay_page() -> Html {
     };
     let has = loaded.is_some();
     html! {
-        <div class="replay" data-testid="replay" data-position={pos.to_string()} data-len={len.to_string()}
-            data-playing={playing.to_string()}>
+        <div class="replay" data-testid="replay" data-position={(*pos).to_string()} data-len={len.to_string()}
+            data-playing={(*playing).to_string()}>
             <nav class="crumbs"><a href="#/">{"Catalogue"}</a>{" › Replay"}</nav>
             <h1>{"Replay a run"}</h1>
             <p class="promise">{"Watch a recorded run again at any speed, and scrub back and forth: every view is rebuilt from the trace."}</p>
@@ -260,7 +260,7 @@ pub fn replay_page() -> Html {
                         }) }
                     </select>
                 </label>
-                <input type="range" class="scrubber" min="0" max={len.to_string()} step="1" value={pos.to_string()}
+                <input type="range" class="scrubber" min="0" max={len.to_string()} step="1" value={(*pos).to_string()}
                     oninput={on_scrub} disabled={!has} aria-label="Position in the run (events)"
                     aria-valuetext={format!("event {} of {len}, {}", *pos, fmt_us(time as f64))}
                     data-testid="replay-scrubber" />

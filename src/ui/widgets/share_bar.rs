@@ -258,7 +258,7 @@ pub fn share_bar(p: &ShareBarProps) -> Html {
         <section class="share-bar" aria-label="Share and export" data-testid="share-bar">
             <div class="buttons share-buttons">
                 <button type="button" onclick={on_copy} data-testid="copy-link">{"Copy link"}</button>
-                <button type="button" onclick={on_embed} aria-expanded={embed_open.to_string()}
+                <button type="button" onclick={on_embed} aria-expanded={(*embed_open).to_string()}
                     aria-controls="embed-dialog" data-testid="embed-button">{"Embed"}</button>
                 if *copy_state == CopyState::Copied {
                     <span role="status" data-testid="copied">{"Link copied"}</span>
