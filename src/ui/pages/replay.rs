@@ -62,12 +62,8 @@ pub fn replay_page() -> Html {
     };
 
     let load = {
-        let (loaded, error, playing, sync) = (
-            loaded.clone(),
-            error.clone(),
-            playing.clone(),
-            sync.clone(),
-        );
+        let (loaded, error, playing, sync) =
+            (loaded.clone(), error.clone(), playing.clone(), sync.clone());
         Callback::from(move |trace: TraceFile| {
             let (scenario, config) = (trace.scenario.clone(), trace.config.clone());
             let mut replay = Replay::from_trace(trace);
@@ -140,8 +136,7 @@ pub fn replay_page() -> Html {
             }
             let (load, error) = (load.clone(), error.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await
-                {
+                let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
                     Ok(buf) => js_sys::Uint8Array::new(&buf).to_vec(),
                     Err(_) => {
                         error.set(Some("The file could not be read.".into()));
@@ -247,12 +242,12 @@ pub fn replay_page() -> Html {
                     {format!(" · {len} events")}</p>
             }
             <div class="replay-controls" role="group" aria-label="Player">
-                <button type="button" onclick={on_start} disabled={!has} aria-label="Back to the start" data-testid="replay-start">{"⏮"}</button>
+                <button type="button" onclick={on_start} disabled={!has} data-testid="replay-start">{"Start"}</button>
                 <button type="button" onclick={on_back} disabled={!has} aria-label="One event back" data-testid="replay-back">{"◀ step"}</button>
                 <button type="button" class="primary" onclick={on_play} disabled={!has} data-testid="replay-play">
                     {if *playing {"Pause"} else {"Play"}}</button>
                 <button type="button" onclick={on_forward} disabled={!has} aria-label="One event forward" data-testid="replay-forward">{"step ▶"}</button>
-                <button type="button" onclick={on_end} disabled={!has} aria-label="To the end" data-testid="replay-end">{"⏭"}</button>
+                <button type="button" onclick={on_end} disabled={!has} data-testid="replay-end">{"End"}</button>
                 <label>{"Speed "}
                     <select onchange={on_speed} data-testid="replay-speed">
                         { for SPEEDS.iter().map(|s| html! {

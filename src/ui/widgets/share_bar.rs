@@ -155,6 +155,32 @@ pub fn trace_of_run(id: &str, config: &Config, events: &RunEvents) -> TraceFile 
     TraceFile::new(id, &config.to_query(), events.0.borrow().clone())
 }
 
+/// A file to hand to the browser's download.
+struct Download {
+    name: String,
+    mime: &'static str,
+    text: String,
+}
+
+impl Download {
+    fn new(name: String, mime: &'static str, text: String) -> Self {
+        Download { name, mime, text }
+    }
+}
+
+/// A button's click handler that builds a file (only when clicked) and downloads it;
+/// a failure is shown under the buttons.
+fn download_button(
+    error: &UseStateHandle<Option<String>>,
+    make: impl Fn() -> Result<Download, String> + 'static,
+) -> Callback<MouseEvent> {
+    let error = error.clone();
+    Callback::from(move |_: MouseEvent| {
+        let result = make().and_then(|d| download_text(&d.name, d.mime, &d.text));
+        error.set(result.err());
+    })
+}
+
 #[derive(Clone, PartialEq)]
 enum CopyState {
     Idle,
@@ -194,53 +220,51 @@ pub fn share_bar(p: &ShareBarProps) -> Html {
         let embed_open = embed_open.clone();
         Callback::from(move |_: MouseEvent| embed_open.set(!*embed_open))
     };
-    let run_download = |make: Rc<dyn Fn() -> Result<(String, &'static str, String), String>>| {
-        let error = error.clone();
-        Callback::from(move |_: MouseEvent| {
-            let result = make().and_then(|(name, mime, text)| download_text(&name, mime, &text));
-            error.set(result.err());
-        })
-    };
     let stem = p.scenario.to_string();
     let on_trace = {
         let (events, title, stem) = (p.events.clone(), p.title, stem.clone());
-        run_download(Rc::new(move || {
+        download_button(&error, move || {
             let text = chrome_trace(&events.0.borrow(), title);
-            Ok((format!("{stem}.trace.json"), "application/json", text))
-        }))
+            Ok(Download::new(
+                format!("{stem}.trace.json"),
+                "application/json",
+                text,
+            ))
+        })
     };
     let on_csv = {
         let (views, figures, stem) = (p.views.clone(), p.figures.clone(), stem.clone());
-        run_download(Rc::new(move || {
-            Ok((
+        download_button(&error, move || {
+            let text = timings_csv(&views, &figures);
+            Ok(Download::new(
                 format!("{stem}-timings.csv"),
                 "text/csv",
-                timings_csv(&views, &figures),
+                text,
             ))
-        }))
+        })
     };
     let on_console = {
         let (views, stem) = (p.views.clone(), stem.clone());
-        run_download(Rc::new(move || {
+        download_button(&error, move || {
             let text = views.borrow().console.plain_text();
-            Ok((format!("{stem}-console.txt"), "text/plain", text))
-        }))
+            Ok(Download::new(
+                format!("{stem}-console.txt"),
+                "text/plain",
+                text,
+            ))
+        })
     };
     let on_save = {
-        let (events, config, id, stem) = (
-            p.events.clone(),
-            p.config.clone(),
-            p.scenario,
-            stem.clone(),
-        );
-        run_download(Rc::new(move || {
+        let (events, config, id, stem) =
+            (p.events.clone(), p.config.clone(), p.scenario, stem.clone());
+        download_button(&error, move || {
             let text = save_trace(&trace_of_run(id, &config, &events))?;
-            Ok((
+            Ok(Download::new(
                 format!("{stem}.playground-trace.json"),
                 "application/json",
                 text,
             ))
-        }))
+        })
     };
     let on_replay = {
         let (events, config, id) = (p.events.clone(), p.config.clone(), p.scenario);
