@@ -13,6 +13,8 @@ pub enum Route {
     Example { id: String },
     #[at("/environment")]
     Environment,
+    #[at("/replay")]
+    Replay,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -46,6 +48,7 @@ fn switch(route: Route) -> Html {
         Route::Home => html! { <crate::ui::pages::home::Home /> },
         Route::Example { id } => html! { <crate::ui::pages::example::Example {id} /> },
         Route::Environment => html! { <crate::ui::pages::environment::Environment /> },
+        Route::Replay => html! { <crate::ui::pages::replay::ReplayPage /> },
         Route::NotFound => html! { <crate::ui::pages::not_found::NotFound /> },
     }
 }

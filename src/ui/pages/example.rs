@@ -165,6 +165,8 @@ fn example_body(p: &BodyProps) -> Html {
     let error = use_state(|| None::<String>);
     let pool_state = use_state(|| session::with(|s| s.pool_state.clone()));
     let live = use_mut_ref(|| None::<LiveRun>);
+    // Every drained event of the current run, for the exports and replay (see ShareBar).
+    let run_events = use_mut_ref(Vec::<crate::engine::trace::Event>::new);
     let autostart = use_mut_ref(|| page_opts.run);
     let history = use_state(RunHistory::default);
     // A speedup sweep in progress: the worker counts still to run and the walls so far.
@@ -172,6 +174,7 @@ fn example_body(p: &BodyProps) -> Html {
     let sweep_result = use_state(|| None::<Vec<(u32, f64)>>);
 
     let start = {
+        let run_events = run_events.clone();
         let (config, run_state, views, figures, error, live) = (
             config.clone(),
             run_state.clone(),
@@ -187,6 +190,7 @@ fn example_body(p: &BodyProps) -> Html {
             match launched {
                 Ok(run) => {
                     *live.borrow_mut() = Some(run);
+                    run_events.borrow_mut().clear();
                     views.set(views.replace(Views::new()));
                     figures.set(Vec::new());
                     error.set(None);
@@ -201,6 +205,7 @@ fn example_body(p: &BodyProps) -> Html {
     };
 
     {
+        let run_events = run_events.clone();
         let (run_state, views, figures, error, live, pool_state, autostart, start) = (
             run_state.clone(),
             views.clone(),
@@ -255,7 +260,9 @@ fn example_body(p: &BodyProps) -> Html {
                     _ => {}
                 }
             }
+            batch.sort_by_key(|e| e.seq);
             views.set(views.update(|v| v.apply_batch(&batch)));
+            run_events.borrow_mut().extend(batch);
             if !new_figures.is_empty() {
                 let mut all = (*figures).clone();
                 all.extend(new_figures);
@@ -349,6 +356,7 @@ fn example_body(p: &BodyProps) -> Html {
     let lesson = &info.lesson;
     html! {
         <div class="example" data-run-state={run_state.as_str()} data-testid="example">
+            if page_opts.embed { <crate::ui::widgets::embed::EmbedMode /> }
             <nav class="crumbs"><a href="#/">{"Catalogue"}</a>{" › "}{capitalise(info.theme.title())}</nav>
             <h1>{info.title}</h1>
             <p class="promise">{info.promise}</p>
@@ -371,6 +379,13 @@ fn example_body(p: &BodyProps) -> Html {
                     if let Some(m) = &*error {
                         <div class="notice bad" role="alert" data-testid="run-error">{m.clone()}</div>
                     }
+                    if let PoolState::Unavailable(why) | PoolState::Failed(why) = &*pool_state {
+                        <crate::ui::widgets::embed::WorkersUnavailable why={why.clone()} />
+                    }
+                    <crate::ui::widgets::share_bar::ShareBar scenario={info.id} title={info.title}
+                        config={(*config).clone()} page={page_opts.clone()} views={(*views).clone()}
+                        events={crate::ui::widgets::share_bar::RunEvents(run_events.clone())}
+                        figures={(*figures).clone()} finished={finished_once} />
                     <FigureList figures={(*figures).clone()} source={lesson.source_figures} setup={lesson.source_setup} />
                 </div>
                 <div class="lesson" data-testid="lesson">

@@ -3,6 +3,10 @@ pub mod knob_form;
 pub mod live_console;
 pub mod pool_control;
 
+// Share, embed, export and replay (issue 6).
+pub mod embed;
+pub mod share_bar;
+
 // Views of a run's trace (see `crate::ui::views_handle`).
 pub mod code_view;
 pub mod common;
