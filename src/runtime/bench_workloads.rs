@@ -118,7 +118,7 @@ pub fn handoff_median_us(threads: &Threads, n: usize, warm: usize) -> EngineResu
                     v.push(us);
                 }
             }
-            *crate::engine::liveness::lock(&out) = v;
+            *lock_ignoring_poison(&out) = v;
             Ok(0)
         })?;
         (w, lat)
@@ -128,7 +128,7 @@ pub fn handoff_median_us(threads: &Threads, n: usize, warm: usize) -> EngineResu
     if code != 0 {
         return Err(crate::engine::EngineError::Task("hand-off out of order".into()));
     }
-    let mut v = std::mem::take(&mut *crate::engine::liveness::lock(&pinger.1));
+    let mut v = std::mem::take(&mut *lock_ignoring_poison(&pinger.1));
     Ok(median(&mut v))
 }
 
@@ -162,6 +162,11 @@ pub fn lock_heavy_ms(threads: &Threads, k: usize, per: usize, traced: bool) -> E
         return Err(crate::engine::EngineError::Task("lost an increment".into()));
     }
     Ok(ms)
+}
+
+/// A mutex guard even if a holder panicked (the data is plain numbers).
+fn lock_ignoring_poison<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub fn median(v: &mut [f64]) -> f64 {
