@@ -113,7 +113,9 @@ fn main() -> EngineResult<()> {
     // P2: one worker's speed on the CPU kernel (the browser runs the same one).
     let iters: u64 = 200_000_000;
     let _ = workloads::cpu_split(&threads, 1, iters / 10)?;
-    let ms = med_of(reps, || workloads::cpu_split(&threads, 1, iters).map(|r| r.wall_ms))?;
+    let ms = med_of(reps, || {
+        workloads::cpu_split(&threads, 1, iters).map(|r| r.wall_ms)
+    })?;
     emit("P2", "native_iters_per_us", iters as f64 / (ms * 1e3), "");
 
     // P3: the do_work table, pool start included.
@@ -123,7 +125,9 @@ fn main() -> EngineResult<()> {
             for (kind, flavour) in [("thread", Flavour::Thread), ("process", Flavour::Process)] {
                 let fileio = method == "fileio";
                 let _ = do_work(&threads, &store, count, items, flavour, fileio)?;
-                let ms = med_of(reps, || do_work(&threads, &store, count, items, flavour, fileio))?;
+                let ms = med_of(reps, || {
+                    do_work(&threads, &store, count, items, flavour, fileio)
+                })?;
                 emit(
                     "P3",
                     &format!("do_work({count},{items},{kind},{method})"),

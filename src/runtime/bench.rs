@@ -49,8 +49,12 @@ pub fn cp_bench_start(kind: String, pool_size: usize, a: f64, b: f64) -> Result<
     rayon::spawn(move || {
         let threads = Threads::new(pool);
         let out = match kind.as_str() {
-            "cpu" => work::cpu_split(&threads, a as usize, b as u64)
-                .map(|r| format!("{{\"wall_ms\":{},\"iterations\":{}}}", r.wall_ms, r.iterations)),
+            "cpu" => work::cpu_split(&threads, a as usize, b as u64).map(|r| {
+                format!(
+                    "{{\"wall_ms\":{},\"iterations\":{}}}",
+                    r.wall_ms, r.iterations
+                )
+            }),
             "dispatch" => work::dispatch_rate(&threads, Flavour::Process, 2, a as usize, b != 0.0)
                 .map(|r| format!("{{\"tasks_per_s\":{r}}}")),
             "handoff" => work::handoff_median_us(&threads, a as usize, 200)

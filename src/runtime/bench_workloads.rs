@@ -126,7 +126,9 @@ pub fn handoff_median_us(threads: &Threads, n: usize, warm: usize) -> EngineResu
     let code = pinger.0.join()?;
     echo.join()?;
     if code != 0 {
-        return Err(crate::engine::EngineError::Task("hand-off out of order".into()));
+        return Err(crate::engine::EngineError::Task(
+            "hand-off out of order".into(),
+        ));
     }
     let mut v = std::mem::take(&mut *lock_ignoring_poison(&pinger.1));
     Ok(median(&mut v))
