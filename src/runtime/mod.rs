@@ -8,3 +8,5 @@ pub mod pool;
 pub mod session;
 
 pub use session::Session;
+pub mod bench;
+pub mod bench_workloads;

@@ -1,0 +1,145 @@
+// Browser figures for scripts/bench.sh: serves dist/ with the isolation headers, drives
+// headless Chromium, and calls the page's `window.wasmBindings.cp_bench_*` entry points
+// (src/runtime/bench.rs). Writes one JSON object to the file named by argv[2].
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { serve, launch, dist, ISOLATION_HEADERS } from '../tests/e2e/lib.mjs';
+
+const out = process.argv[2] || 'target/bench/browser.json';
+const REPS = Number(process.env.BENCH_REPS || 5);
+const FLOOD_RATE = Number(process.env.BENCH_FLOOD_RATE || 100000);
+const FLOOD_SECS = Number(process.env.BENCH_FLOOD_SECS || 10);
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const log = (...a) => console.error('[bench-browser]', ...a);
+
+/** gzip size of everything the page loads: html, js (app and snippets), wasm, css. */
+function transferSize() {
+  let raw = 0, gz = 0; const files = [];
+  const walk = (d) => { for (const f of fs.readdirSync(d)) { const p = path.join(d, f); if (fs.statSync(p).isDirectory()) walk(p); else if (/\.(html|js|wasm|css)$/.test(f)) files.push(p); } };
+  walk(dist);
+  for (const f of files) { const b = fs.readFileSync(f); raw += b.length; gz += zlib.gzipSync(b, { level: 9 }).length; }
+  return { raw_kb: raw / 1024, gzip_kb: gz / 1024, files: files.length };
+}
+
+// Marks, from navigation start, when the pool is ready and when the first console line shows.
+const MARKS = () => {
+  window.__bench = {};
+  const t = setInterval(() => {
+    const b = window.wasmBindings;
+    if (!window.__bench.poolReady && b && b.cp_bench_pool_state && b.cp_bench_pool_state().startsWith('ready')) window.__bench.poolReady = performance.now();
+    if (!window.__bench.firstLine && document.querySelector('[data-testid=console-line]')) window.__bench.firstLine = performance.now();
+    if (window.__bench.poolReady && window.__bench.firstLine) clearInterval(t);
+  }, 1);
+};
+
+async function loadTimes(browser, url) {
+  const ready = [], first = [];
+  for (let i = 0; i < REPS; i++) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.addInitScript(MARKS);
+    await page.goto(`${url}/#/examples/start-join?run=1`);
+    await page.waitForFunction(() => window.__bench && window.__bench.poolReady && window.__bench.firstLine, null, { timeout: 30000, polling: 20 });
+    const m = await page.evaluate(() => window.__bench);
+    ready.push(m.poolReady); first.push(m.firstLine);
+    await ctx.close();
+  }
+  return { pool_ready_ms: median(ready), first_line_ms: median(first), pool_ready_raw: ready, first_line_raw: first };
+}
+
+/** One measurement on the page: start it, then poll for its result. */
+async function measure(page, kind, pool, a, b) {
+  const r = await page.evaluate(async ([kind, pool, a, b]) => {
+    const w = window.wasmBindings;
+    w.cp_bench_start(kind, pool, a, b);
+    for (;;) {
+      await new Promise((res) => setTimeout(res, 5));
+      const s = w.cp_bench_result();
+      if (s) return JSON.parse(s);
+    }
+  }, [kind, pool, a, b]);
+  if (r.error) throw new Error(`${kind}: ${r.error}`);
+  return r.ok;
+}
+
+async function flood(page) {
+  return page.evaluate(async ([rate, secs]) => {
+    const w = window.wasmBindings;
+    let longest = 0; const longs = [];
+    const po = new PerformanceObserver((l) => { for (const e of l.getEntries()) { longs.push(e.duration); longest = Math.max(longest, e.duration); } });
+    po.observe({ type: 'longtask' });
+    let worstFrame = 0, last = performance.now();
+    w.cp_bench_flood_start(rate, secs);
+    const t0 = performance.now();
+    for (;;) {
+      await new Promise((res) => requestAnimationFrame(res));
+      const now = performance.now(); worstFrame = Math.max(worstFrame, now - last); last = now;
+      const n = w.cp_bench_flood_drain();
+      const rep = JSON.parse(w.cp_bench_flood_report());
+      if ((rep.finished && n === 0) || now - t0 > (secs + 60) * 1000) break;
+    }
+    await new Promise((res) => setTimeout(res, 100));
+    po.disconnect();
+    return { ...JSON.parse(w.cp_bench_flood_report()), expected: Math.floor(rate * secs), longest_task_ms: longest, long_tasks: longs.length, worst_frame_gap_ms: worstFrame, wall_ms: performance.now() - t0 };
+  }, [FLOOD_RATE, FLOOD_SECS]);
+}
+
+const server = await serve({ headers: ISOLATION_HEADERS });
+const browser = await launch();
+const res = { reps: REPS };
+try {
+  res.transfer = transferSize();
+  log('transfer', res.transfer);
+  res.load = await loadTimes(browser, server.url);
+  log('load', res.load);
+
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => log('page error:', e.message));
+  await page.goto(`${server.url}/#/`);
+  await page.waitForFunction(() => window.wasmBindings && window.wasmBindings.cp_bench_pool_state().startsWith('ready'), null, { timeout: 30000 });
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  res.cores = cores;
+
+  // P1 + P2: the CPU kernel split across k workers (each k on a pool of exactly k threads).
+  const ITERS = Number(process.env.BENCH_CPU_ITERS || 100e6);
+  const ks = [...new Set([...Array.from({ length: cores }, (_, i) => i + 1), 4, 8, 16])].sort((a, b) => a - b);
+  res.cpu = {};
+  for (const k of ks) {
+    await measure(page, 'cpu', k, k, ITERS / 10); // warm-up: the new pool's Workers start
+    const walls = [];
+    for (let i = 0; i < REPS; i++) walls.push((await measure(page, 'cpu', k, k, ITERS)).wall_ms);
+    res.cpu[k] = median(walls);
+    log(`cpu k=${k}: ${res.cpu[k].toFixed(1)} ms`);
+  }
+  res.wasm_iters_per_us = ITERS / (res.cpu[1] * 1e3);
+
+  // P4: dispatch, 2 process-flavoured pool workers, tracing off and on.
+  for (const traced of [0, 1]) {
+    await measure(page, 'dispatch', 2, 2000, traced);
+    const xs = [];
+    for (let i = 0; i < REPS; i++) xs.push((await measure(page, 'dispatch', 2, 20000, traced)).tasks_per_s);
+    res[`dispatch_traced_${traced}`] = median(xs);
+    log(`dispatch traced=${traced}: ${median(xs).toFixed(0)}/s`);
+  }
+
+  // P8: queue hand-off between two workers.
+  const hs = [];
+  for (let i = 0; i < REPS; i++) hs.push((await measure(page, 'handoff', 2, 5000, 0)).median_us);
+  res.handoff_median_us = median(hs);
+  log(`handoff: ${res.handoff_median_us} us`);
+
+  // P6: the flood.
+  res.flood = await flood(page);
+  log('flood', res.flood);
+  await ctx.close();
+} catch (e) {
+  res.error = String(e && e.stack || e);
+  log('FAILED:', res.error);
+} finally {
+  await browser.close();
+  await server.close();
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(res, null, 1));
+}
