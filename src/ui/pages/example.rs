@@ -54,9 +54,19 @@ impl SweepProgress {
     }
 }
 
-/// Events applied per animation frame at most: keeps each frame well under 50 ms even
-/// when a run floods; the rest waits in the recorder's queue for the next frame.
-const MAX_EVENTS_PER_FRAME: usize = 20_000;
+/// Events taken from the recorder at a time while a frame's budget lasts.
+const DRAIN_CHUNK: usize = 2_000;
+/// Milliseconds of each animation frame spent applying events (the rest is for drawing).
+const FRAME_BUDGET_MS: f64 = 6.0;
+/// While events keep coming faster than a frame's budget, redraw this often.
+const FLOOD_REDRAW_MS: f64 = 100.0;
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RunState {
@@ -167,6 +177,7 @@ fn example_body(p: &BodyProps) -> Html {
     let live = use_mut_ref(|| None::<LiveRun>);
     // Every drained event of the current run, for the exports and replay (see ShareBar).
     let run_events = use_mut_ref(Vec::<crate::engine::trace::Event>::new);
+    let last_render = use_mut_ref(|| 0.0f64);
     let autostart = use_mut_ref(|| page_opts.run);
     let history = use_state(RunHistory::default);
     // A speedup sweep in progress: the worker counts still to run and the walls so far.
@@ -206,6 +217,7 @@ fn example_body(p: &BodyProps) -> Html {
 
     {
         let run_events = run_events.clone();
+        let last_render = last_render.clone();
         let (run_state, views, figures, error, live, pool_state, autostart, start) = (
             run_state.clone(),
             views.clone(),
@@ -234,35 +246,56 @@ fn example_body(p: &BodyProps) -> Html {
             let Some(run) = live.borrow().clone() else {
                 return;
             };
-            let mut batch = Vec::new();
-            run.ctx
-                .recorder
-                .drain_into(&mut batch, MAX_EVENTS_PER_FRAME);
-            if batch.is_empty() {
-                return;
-            }
+            // Apply events in chunks until this frame's budget is spent; the rest waits in
+            // the recorder's queue for the next frame, so no frame turns into a long task.
+            let started = now_ms();
             let mut new_figures = Vec::new();
             let mut ended = None;
-            for e in &batch {
-                match &e.kind {
-                    EventKind::Figure {
-                        key,
-                        value,
-                        unit,
-                        text,
-                    } => new_figures.push(Figure {
-                        key: key.clone(),
-                        value: *value,
-                        unit: unit.clone(),
-                        text: text.clone(),
-                    }),
-                    EventKind::RunEnd { outcome } => ended = Some(outcome.clone()),
-                    _ => {}
+            let mut applied = 0usize;
+            let mut more_pending = false;
+            let mut batch = Vec::new();
+            let handle = views.update(|v| loop {
+                batch.clear();
+                run.ctx.recorder.drain_into(&mut batch, DRAIN_CHUNK);
+                if batch.is_empty() {
+                    break;
                 }
+                for e in &batch {
+                    match &e.kind {
+                        EventKind::Figure {
+                            key,
+                            value,
+                            unit,
+                            text,
+                        } => new_figures.push(Figure {
+                            key: key.clone(),
+                            value: *value,
+                            unit: unit.clone(),
+                            text: text.clone(),
+                        }),
+                        EventKind::RunEnd { outcome } => ended = Some(outcome.clone()),
+                        _ => {}
+                    }
+                }
+                batch.sort_by_key(|e| e.seq);
+                v.apply_batch(&batch);
+                applied += batch.len();
+                run_events.borrow_mut().extend(batch.drain(..));
+                if now_ms() - started > FRAME_BUDGET_MS {
+                    more_pending = true;
+                    break;
+                }
+            });
+            if applied == 0 {
+                return;
             }
-            batch.sort_by_key(|e| e.seq);
-            views.set(views.update(|v| v.apply_batch(&batch)));
-            run_events.borrow_mut().extend(batch);
+            // While a flood is still coming, redraw a few times a second, not every frame:
+            // the views are already up to date in place, only the drawing waits.
+            let now = now_ms();
+            if !more_pending || ended.is_some() || now - *last_render.borrow() > FLOOD_REDRAW_MS {
+                *last_render.borrow_mut() = now;
+                views.set(handle);
+            }
             if !new_figures.is_empty() {
                 let mut all = (*figures).clone();
                 all.extend(new_figures);
