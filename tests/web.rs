@@ -14,11 +14,9 @@ wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 #[wasm_bindgen_test]
 async fn a_run_time_pool_computes_on_several_web_workers() {
-    let pool = pool::build(3, "test").expect("pool builds when isolated");
-    assert!(
-        pool::until_live(3, 10_000.0).await,
-        "three Web Workers start"
-    );
+    let web = pool::build_counted(3, "test").expect("pool builds when isolated");
+    assert!(web.until_live(10_000.0).await, "three Web Workers start");
+    let pool = web.pool;
     // Each pool thread reports which rayon thread computed its share of the sum.
     let (tx, rx) = crossbeam_channel::unbounded();
     for part in 0..6u64 {
@@ -40,12 +38,9 @@ async fn a_run_time_pool_computes_on_several_web_workers() {
 
 #[wasm_bindgen_test]
 async fn the_engine_runs_unchanged_on_the_browser_pool() {
-    let before = pool::live_threads();
-    let pool = pool::build(4, "smoke").expect("pool builds when isolated");
-    assert!(
-        pool::until_live(before + 4, 10_000.0).await,
-        "four Web Workers start"
-    );
+    let web = pool::build_counted(4, "smoke").expect("pool builds when isolated");
+    assert!(web.until_live(10_000.0).await, "four Web Workers start");
+    let pool = web.pool;
     let ctx = RunCtx::new();
     let _main = ctx.enter(0);
     concurrency_playground::scenarios::smoke::run(&ctx, &pool, 4, 3, Duration::from_millis(5))

@@ -40,15 +40,52 @@ extern "C" {
     static MAIN_JS: JsString;
 }
 
+/// What one Worker is handed: its rayon thread, and its pool's count of live threads.
+struct PoolThread {
+    builder: ThreadBuilder,
+    live: Arc<AtomicUsize>,
+}
+
 /// Runs inside a pool Worker: one rayon thread, until its pool is dropped.
 #[wasm_bindgen]
-pub fn cp_run_pool_thread(builder_ptr: u32) {
+pub fn cp_run_pool_thread(thread_ptr: u32) {
     // SAFETY: the pointer came from `Box::into_raw` in `build` below and is sent to
     // exactly one Worker, which takes it back exactly once.
-    let builder = unsafe { Box::from_raw(builder_ptr as usize as *mut ThreadBuilder) };
+    let thread = unsafe { Box::from_raw(thread_ptr as usize as *mut PoolThread) };
+    let PoolThread { builder, live } = *thread;
     LIVE_THREADS.fetch_add(1, Ordering::SeqCst);
+    live.fetch_add(1, Ordering::SeqCst);
     builder.run();
+    live.fetch_sub(1, Ordering::SeqCst);
     LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// A pool of Web Worker threads, and how many of them run right now.
+pub struct WebPool {
+    pub pool: Arc<ThreadPool>,
+    live: Arc<AtomicUsize>,
+}
+
+impl WebPool {
+    /// Threads of this pool that have started and not ended.
+    pub fn live(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Resolve once all of this pool's threads run (or after `timeout_ms`), without
+    /// blocking. A Worker that spawns Workers must wait like this before it blocks: its
+    /// children load their script through its event loop, which a blocked Worker never turns.
+    pub async fn until_live(&self, timeout_ms: f64) -> bool {
+        let n = self.pool.current_num_threads();
+        let start = js_sys::Date::now();
+        while self.live() < n {
+            if js_sys::Date::now() - start > timeout_ms {
+                return false;
+            }
+            tick().await;
+        }
+        true
+    }
 }
 
 /// Pool threads currently running (across all pools).
@@ -81,6 +118,11 @@ pub fn take_notices() -> Vec<WorkerNotice> {
 /// Build a pool of `size` Web Worker threads. Never blocks: the Workers start
 /// asynchronously, and work spawned before they are up simply waits in rayon's queue.
 pub fn build(size: usize, label: &str) -> Result<Arc<ThreadPool>, String> {
+    build_counted(size, label).map(|p| p.pool)
+}
+
+/// [`build`], keeping the pool's count of live threads.
+pub fn build_counted(size: usize, label: &str) -> Result<WebPool, String> {
     if !super::env::cross_origin_isolated() {
         return Err(super::env::NOT_ISOLATED.to_string());
     }
@@ -97,11 +139,16 @@ pub fn build(size: usize, label: &str) -> Result<Arc<ThreadPool>, String> {
     });
     // The callback lives as long as the page: Workers of any pool may call it.
     let on_event: js_sys::Function = on_event.into_js_value().unchecked_into();
+    let live = Arc::new(AtomicUsize::new(0));
+    let live_in_threads = live.clone();
     ThreadPoolBuilder::new()
         .num_threads(size)
         .spawn_handler(move |thread| {
             let name = format!("{label} {}/{size}", thread.index() + 1);
-            let ptr = Box::into_raw(Box::new(thread));
+            let ptr = Box::into_raw(Box::new(PoolThread {
+                builder: thread,
+                live: live_in_threads.clone(),
+            }));
             match spawn_worker(
                 wasm_bindgen::module(),
                 wasm_bindgen::memory(),
@@ -124,28 +171,22 @@ pub fn build(size: usize, label: &str) -> Result<Arc<ThreadPool>, String> {
             }
         })
         .build()
-        .map(Arc::new)
+        .map(|pool| WebPool {
+            pool: Arc::new(pool),
+            live,
+        })
         .map_err(|e| e.to_string())
 }
 
-/// Resolve once at least `n` pool threads run (or after `timeout_ms`), without blocking.
-/// A Worker that spawns Workers must wait like this before it blocks: its children load
-/// their script through its event loop, which a blocked Worker never turns.
-pub async fn until_live(n: usize, timeout_ms: f64) -> bool {
-    let start = js_sys::Date::now();
-    while live_threads() < n {
-        if js_sys::Date::now() - start > timeout_ms {
-            return false;
+/// Yield to the event loop for a few milliseconds (in a page or a Worker).
+async fn tick() {
+    let tick = js_sys::Promise::new(&mut |resolve, _| {
+        let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(f) = set_timeout {
+            let _ = f.call2(&JsValue::NULL, &resolve, &JsValue::from(5));
         }
-        let tick = js_sys::Promise::new(&mut |resolve, _| {
-            let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())
-                .ok()
-                .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-            if let Some(f) = set_timeout {
-                let _ = f.call2(&JsValue::NULL, &resolve, &JsValue::from(5));
-            }
-        });
-        let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
-    }
-    true
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
 }
