@@ -22,7 +22,7 @@ const ids = async () => page.$$eval('[data-testid=scenario-card] a', (as) => as.
 
 // Patterns whose workers report through a queue that the main program prints, as the
 // Python does: there the timeline must show the workers instead.
-const MAIN_PRINTS = new Set(['site-checker', 'executor', 'shared-state']);
+const MAIN_PRINTS = new Set(['site-checker', 'executor', 'shared-state', 'parallel-map', 'gil', 'do-work', 'timing-calls']);
 // The deadlock lesson's default is the mistake: it ends failed, with the cycle named.
 const DIAGNOSED = new Set(['deadlock']);
 
