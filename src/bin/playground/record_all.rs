@@ -45,7 +45,8 @@ pub fn record_all(dir: Option<&String>) -> Result<i32, String> {
         let count = file.events.len();
         let text = save_trace(&file)?;
         let path = dir.join(format!("{}.json", info.id));
-        std::fs::write(&path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(&path, &text)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         let flag = if text.len() > LARGEST_RECORDING_BYTES {
             too_big += 1;
             "  TOO BIG: add smaller knobs"
