@@ -34,7 +34,9 @@ test('every scenario ships a recording made by the engine', () => {
     const trace = JSON.parse(fs.readFileSync(file, 'utf8'));
     assert.equal(trace.scenario, id);
     assert.ok(trace.events.length > 3, `${id}: ${trace.events.length} events`);
-    assert.ok(JSON.stringify(trace.events.at(-1)).includes('RunEnd'), `${id} ends with RunEnd`);
+    // A real run: it starts and ends (a deadlock's cleanup may follow its end).
+    assert.equal(trace.events.filter((e) => e.kind.k === 'run_end').length, 1, `${id} has one run_end`);
+    assert.ok(trace.events.some((e) => e.kind.k === 'print'), `${id} printed something`);
   }
 });
 
