@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
+# The recorded runs offered where live workers cannot start (trunk copies static/).
+env -u CARGO_UNSTABLE_BUILD_STD cargo run -q --bin playground -- record-all static/recordings
 exec trunk serve "$@"

@@ -25,6 +25,8 @@ stage "cargo clippy (native, -D warnings)" native_env cargo clippy --all-targets
 stage "cargo clippy (wasm32, -D warnings)" cargo clippy -q --target wasm32-unknown-unknown --lib --bin app -- -D warnings
 stage "cargo test (native)" native_env cargo test -q
 stage "wasm-bindgen-test in Chromium" cargo test --target wasm32-unknown-unknown --test web
+# The recorded runs the site ships for pages without live workers (trunk copies static/).
+stage "record every scenario" native_env cargo run -q --bin playground -- record-all static/recordings
 stage "trunk build --release" trunk build --release
 stage "browser tests (Playwright)" node --test --test-concurrency=1 tests/e2e/
 

@@ -3,12 +3,17 @@
 //! ```text
 //! playground list
 //! playground run <id> [--<knob> <value>]... [--trace FILE] [--save FILE] [--quiet]
+//! playground record-all <dir>
 //! ```
 //!
 //! `run` prints the shared stdout live, exactly as the workers wrote it (garbled where
 //! they garbled it), then the run's measured figures and its timings. `--trace` writes the
 //! Chrome Trace Event JSON (open it at ui.perfetto.dev or chrome://tracing); `--save`
 //! writes the playground's own trace file, which the page can replay.
+//!
+//! `record-all` runs every scenario once and saves each run as `<dir>/<id>.json`, plus
+//! `<dir>/index.json` listing the ids: the recorded runs the site ships for pages where
+//! live workers cannot start. The real engine makes them at build time; none are hand-made.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -26,6 +31,10 @@ fn main() {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "playground/record_all.rs"]
+mod record_all;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use concurrency_playground::engine::trace::{Event, EventKind, Outcome};
     use concurrency_playground::engine::worker::Threads;
@@ -35,7 +44,7 @@ mod cli {
     use std::io::Write;
     use std::time::Duration;
 
-    const USAGE: &str = "usage: playground list\n       playground run <id> [--<knob> <value>]... [--trace FILE] [--save FILE] [--quiet]\n       playground knobs <id>";
+    const USAGE: &str = "usage: playground list\n       playground run <id> [--<knob> <value>]... [--trace FILE] [--save FILE] [--quiet]\n       playground knobs <id>\n       playground record-all <dir>";
 
     pub fn main(args: &[String]) -> Result<i32, String> {
         match args.first().map(String::as_str) {
@@ -47,6 +56,7 @@ mod cli {
             }
             Some("knobs") => knobs(args.get(1)),
             Some("run") => run(&args[1..]),
+            Some("record-all") => super::record_all::record_all(args.get(1)),
             Some("-h" | "--help" | "help") => {
                 println!("{USAGE}");
                 Ok(0)

@@ -23,6 +23,22 @@ export const ISOLATION_HEADERS = {
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
+/**
+ * The headers static/_headers gives every path (`/*`): the isolation headers plus the CSP,
+ * so a test can serve dist/ exactly as a host that reads the file would.
+ */
+export function hostHeaders(file = path.join(root, 'static', '_headers')) {
+  const headers = {};
+  let inAll = false;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim() || line.trimStart().startsWith('#')) continue;
+    if (!/^\s/.test(line)) { inAll = line.trim() === '/*'; continue; }
+    const colon = line.indexOf(':');
+    if (inAll && colon > 0) headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
 /** Serve `dir` on 127.0.0.1 at a free port. `headers` go on every response. */
 export async function serve({ dir = dist, headers = {} } = {}) {
   const server = http.createServer((req, res) => {

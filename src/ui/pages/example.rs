@@ -413,7 +413,7 @@ fn example_body(p: &BodyProps) -> Html {
                         <div class="notice bad" role="alert" data-testid="run-error">{m.clone()}</div>
                     }
                     if let PoolState::Unavailable(why) | PoolState::Failed(why) = &*pool_state {
-                        <crate::ui::widgets::embed::WorkersUnavailable why={why.clone()} />
+                        <crate::ui::widgets::embed::WorkersUnavailable why={why.clone()} scenario={info.id} />
                     }
                     <crate::ui::widgets::share_bar::ShareBar scenario={info.id} title={info.title}
                         config={(*config).clone()} page={page_opts.clone()} views={(*views).clone()}

@@ -206,7 +206,7 @@ pub fn console(p: &ConsoleProps) -> Html {
                 }
             </div>
             <div class="vconsole-viewport" ref={viewport} onscroll={onscroll} tabindex="0"
-                role="list" aria-label="Console lines (click a line to find it on the timeline)">
+                role="group" aria-label="Console lines (click a line to find it on the timeline)">
                 <div class="vconsole-spacer" style={format!("height:{spacer_px}px")}>
                     <div class="vconsole-rows" style={format!("transform:translateY({first_px}px)")}>
                         { for rows }

@@ -73,10 +73,13 @@ pub fn embed_mode() -> Html {
 pub struct UnavailableProps {
     /// Why the pool could not start (from the session).
     pub why: String,
+    /// The example's scenario, whose shipped recording can be replayed instead.
+    #[prop_or_default]
+    pub scenario: Option<AttrValue>,
 }
 
 /// Shown on an example when live workers cannot start: why, a new-tab link (the usual fix
-/// inside a course page's iframe), and the way to replay a saved run instead.
+/// inside a course page's iframe), and the way to replay a recorded or saved run instead.
 #[function_component(WorkersUnavailable)]
 pub fn workers_unavailable(p: &UnavailableProps) -> Html {
     let href = web_sys::window()
@@ -88,6 +91,9 @@ pub fn workers_unavailable(p: &UnavailableProps) -> Html {
             <strong>{"Live workers are unavailable. "}</strong>{p.why.clone()}
             <p><a href={href} target="_blank" rel="noopener" data-testid="open-new-tab">{"Open in a new tab"}</a>
                 {" · "}<a href="#/replay">{"replay a saved run"}</a></p>
+            if let Some(id) = &p.scenario {
+                <p><crate::ui::widgets::recorded_run::ReplayRecordedRun scenario={id.clone()} /></p>
+            }
         </div>
     }
 }

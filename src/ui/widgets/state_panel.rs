@@ -110,11 +110,14 @@ fn card(st: &StateView, o: &ObjectView) -> Html {
             let extra = o.items.len().saturating_sub(MAX_SLOTS);
             html! {
                 <>
-                    <div class="slots" aria-label={format!("{} items", o.len)} data-testid="queue-slots">
-                        { for o.items.iter().take(MAX_SLOTS).map(|i| html! { <span class="slot">{i}</span> }) }
-                        if extra > 0 { <span class="slot more">{format!("+{extra}")}</span> }
-                        if o.items.is_empty() { <span class="none">{"empty"}</span> }
-                    </div>
+                    // A row of its own: a <dl> may hold only name/value groups.
+                    { row("items", html! {
+                        <div class="slots" role="group" aria-label={format!("{} items", o.len)} data-testid="queue-slots">
+                            { for o.items.iter().take(MAX_SLOTS).map(|i| html! { <span class="slot">{i}</span> }) }
+                            if extra > 0 { <span class="slot more">{format!("+{extra}")}</span> }
+                            if o.items.is_empty() { <span class="none">{"empty"}</span> }
+                        </div>
+                    }) }
                     { row("length", html! { {format!("{} (max {})", o.len, o.max_len)} }) }
                     { row("puts / gets", html! { {format!("{} / {}", o.puts, o.gets)} }) }
                     { row("blocked putting", chips(st, &o.blocked_putters, "nobody")) }

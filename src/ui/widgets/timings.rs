@@ -70,7 +70,7 @@ pub fn timings(p: &TimingsProps) -> Html {
                                 <td>{fmt_us(w.sleeping_us as f64)}</td>
                                 <td>{fmt_us(w.gil_us as f64)}</td>
                                 <td>
-                                    <div class="share" aria-label={format!("busy {:.0}%, waiting {:.0}%", pct(w.busy_us), pct(w.waiting_us))}>
+                                    <div class="share" role="img" aria-label={format!("busy {:.0}%, waiting {:.0}%", pct(w.busy_us), pct(w.waiting_us))}>
                                         <span class="busy" style={format!("width:{:.1}%", pct(w.busy_us))}></span>
                                         <span class="waiting" style={format!("width:{:.1}%", pct(w.waiting_us).min(100.0 - pct(w.busy_us)))}></span>
                                     </div>

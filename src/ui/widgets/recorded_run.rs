@@ -1,0 +1,98 @@
+//! "Replay a recorded run": the fallback when live workers cannot start.
+//!
+//! The site ships one run of every scenario in `recordings/<id>.json`, made by the real
+//! engine at build time (`playground record-all`). This button fetches the example's
+//! recording from the page's own origin, checks it like any loaded file, and opens the
+//! replay page with it.
+
+use crate::ui::app::Route;
+use crate::views::export::{load_trace, TraceFile};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+/// Where the recordings are served, relative to the page.
+pub const RECORDINGS_DIR: &str = "recordings";
+
+/// Fetch a same-origin file as bytes; every failure is a sentence for the learner.
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|_| format!("could not fetch {url}"))?
+        .dyn_into()
+        .map_err(|_| "the fetch did not give a response".to_string())?;
+    if !response.ok() {
+        return Err(format!(
+            "no recorded run at {url} (HTTP {})",
+            response.status()
+        ));
+    }
+    let buffer = response
+        .array_buffer()
+        .map_err(|_| "could not read the recording".to_string())?;
+    let buffer = JsFuture::from(buffer)
+        .await
+        .map_err(|_| "could not read the recording".to_string())?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+async fn fetch_recording(scenario: &str) -> Result<TraceFile, String> {
+    let bytes = fetch_bytes(&format!("{RECORDINGS_DIR}/{scenario}.json")).await?;
+    let trace = load_trace(&bytes)?;
+    if trace.scenario != scenario {
+        return Err(format!(
+            "the recording is of `{}`, not `{scenario}`",
+            trace.scenario
+        ));
+    }
+    Ok(trace)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct RecordedRunProps {
+    pub scenario: AttrValue,
+}
+
+/// A button that replays the shipped recording of `scenario`.
+#[function_component(ReplayRecordedRun)]
+pub fn replay_recorded_run(p: &RecordedRunProps) -> Html {
+    let navigator = use_navigator();
+    let busy = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    let onclick = {
+        let (busy, error, scenario) = (busy.clone(), error.clone(), p.scenario.clone());
+        Callback::from(move |_: MouseEvent| {
+            busy.set(true);
+            error.set(None);
+            let (busy, error, scenario, navigator) = (
+                busy.clone(),
+                error.clone(),
+                scenario.clone(),
+                navigator.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch_recording(&scenario).await {
+                    Ok(trace) => {
+                        crate::ui::pages::replay::hand_off(trace);
+                        if let Some(n) = &navigator {
+                            n.push(&Route::Replay);
+                        }
+                    }
+                    Err(m) => error.set(Some(m)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <>
+            <button type="button" {onclick} disabled={*busy} data-testid="replay-recording">
+                {if *busy {"Loading the recorded run…"} else {"Replay a recorded run"}}</button>
+            if let Some(m) = &*error {
+                <span class="notice bad" role="alert" data-testid="recording-error">{m.clone()}</span>
+            }
+        </>
+    }
+}

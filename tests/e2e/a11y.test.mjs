@@ -1,0 +1,108 @@
+// Accessibility (issue 6): axe-core finds no serious or critical violation on the
+// catalogue and on an example after a run (light and dark); the example is usable at
+// 375 px wide with nothing overflowing sideways; Run and the knobs are reachable with Tab
+// and Enter on Run starts a run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { serve, launch, screenshot, root, ISOLATION_HEADERS } from './lib.mjs';
+
+const AXE = path.join(root, 'node_modules', 'axe-core', 'axe.min.js');
+
+let browser, server;
+before(async () => {
+  browser = await launch();
+  server = await serve({ headers: ISOLATION_HEADERS });
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(url, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  await page.goto(url);
+  return { page, errors, context };
+}
+
+/** Serious and critical axe violations, one line each with the first offending nodes. */
+async function axeProblems(page) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.join(' | ')}`);
+}
+
+async function finishedRun(page, id = 'lock') {
+  await page.goto(`${server.url}/#/examples/${id}?run=1`);
+  await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+}
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`axe: no serious or critical violations (${colorScheme})`, async () => {
+    const { page, errors, context } = await open(`${server.url}/`, { colorScheme });
+    await page.waitForSelector('[data-testid=catalogue], .catalogue, main', { timeout: 20000 });
+    await page.waitForTimeout(300);
+    assert.deepEqual(await axeProblems(page), [], 'catalogue');
+    // lock has the console's worker colours and the code; queue-sentinel a queue's state.
+    for (const id of ['queue-sentinel', 'lock']) {
+      await finishedRun(page, id);
+      assert.deepEqual(await axeProblems(page), [], `${id} after a run`);
+    }
+    await screenshot(page, `example-${colorScheme}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+test('an example at 375 px wide: nothing overflows sideways', async () => {
+  const { page, errors, context } = await open(`${server.url}/`, { viewport: { width: 375, height: 812 } });
+  await finishedRun(page);
+  const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
+  assert.ok(width <= 375, `the page is ${width} px wide`);
+  const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((el) => el.getBoundingClientRect().right > 376 && getComputedStyle(el).position !== 'fixed')
+    .filter((el) => {
+      // Content inside a box that scrolls (or clips) sideways does not widen the page.
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(a).overflowX)) return false;
+      }
+      return true;
+    })
+    .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`));
+  await screenshot(page, 'example-375');
+  assert.deepEqual(wide, [], 'elements reaching past the right edge');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('keyboard: Tab reaches the knobs and Run, and Enter on Run starts a run', async () => {
+  const { page, errors, context } = await open(`${server.url}/#/examples/lock`);
+  await page.waitForSelector('[data-testid=run]:not([disabled])', { timeout: 20000 });
+  const reached = new Set();
+  const done = () => reached.has('run') && [...reached].some((w) => w.startsWith('knob:'));
+  for (let i = 0; i < 80 && !done(); i++) {
+    await page.keyboard.press('Tab');
+    const what = await page.evaluate(() => {
+      const el = document.activeElement;
+      return el?.dataset.testid === 'run' ? 'run' : el?.dataset.knob ? `knob:${el.dataset.knob}` : '';
+    });
+    if (what) reached.add(what);
+  }
+  assert.ok(reached.has('run'), `Tab reached Run (${[...reached]})`);
+  assert.ok([...reached].some((w) => w.startsWith('knob:')), `Tab reached a knob (${[...reached]})`);
+  await page.focus('[data-testid=run]');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'run');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
