@@ -16,7 +16,6 @@ use crate::ui::views_handle::ViewsHandle;
 use crate::ui::widgets::knob_form::KnobForm;
 use crate::ui::widgets::run_history::RunHistory as RunHistoryTable;
 use crate::ui::widgets::speedup_chart::SpeedupChart;
-use crate::views::timings::RunHistory;
 use crate::views::Views;
 use yew::prelude::*;
 
@@ -168,7 +167,7 @@ fn example_body(p: &BodyProps) -> Html {
     // Every drained event of the current run, for the exports and replay (see ShareBar).
     let run_events = use_mut_ref(Vec::<crate::engine::trace::Event>::new);
     let autostart = use_mut_ref(|| page_opts.run);
-    let history = use_state(RunHistory::default);
+    let history = use_state(|| crate::ui::history_store::load(info.id));
     // A speedup sweep in progress: the worker counts still to run and the walls so far.
     let sweep = use_mut_ref(|| None::<SweepProgress>);
     let sweep_result = use_state(|| None::<Vec<(u32, f64)>>);
@@ -223,6 +222,13 @@ fn example_body(p: &BodyProps) -> Html {
             config.clone(),
         );
         use_frame_loop(Callback::from(move |_t: f64| {
+            // A pool Worker died: the run is stopped, the pool rebuilt (see runtime::crash).
+            if let Some(words) = crate::runtime::crash::take_crash_and_recover() {
+                live.borrow_mut().take();
+                sweep.borrow_mut().take();
+                error.set(Some(words));
+                run_state.set(RunState::Failed);
+            }
             let ps = session::with(|s| s.pool_state.clone());
             if *pool_state != ps {
                 pool_state.set(ps.clone());
@@ -273,6 +279,7 @@ fn example_body(p: &BodyProps) -> Html {
                 let wall_s = record.wall_us as f64 / 1e6;
                 let mut h = (*history).clone();
                 h.push(record);
+                crate::ui::history_store::save(info.id, &h);
                 history.set(h);
                 // A sweep goes on with the next worker count, or ends with its chart.
                 let next = sweep.borrow_mut().as_mut().and_then(|sw| {
