@@ -88,7 +88,7 @@ test('a pool worker that traps is reported within 2 s, and the next run works', 
 
 test('cancelling a flood of events ends "cancelled" at once, never "done", and the next run works', async () => {
   errors.length = 0;
-  await openExample('lock?workers=16&items=1000000&part=counter&slow-ms=0');
+  await openExample('lock?workers=16&items=1000000&use-lock=true&part=counter&slow-ms=0');
   await page.click('[data-testid=run]');
   await page.waitForSelector('[data-run-state=running]');
   // Let the flood build up.
@@ -110,26 +110,44 @@ test('cancelling a flood of events ends "cancelled" at once, never "done", and t
   assert.deepEqual(errors, []);
 });
 
-test('a deadlock is cancelled (or diagnosed) promptly, and the next run works', async () => {
+test('a run stuck waiting for ever is cancelled promptly, and the next run works', async () => {
   errors.length = 0;
-  await openExample('deadlock?hold-ms=50');
+  // One sentinel too few: a consumer waits on an empty queue for ever, and the main
+  // program waits to join it.
+  await openExample('queue-sentinel?forget-sentinel=true&workers=3');
   await page.click('[data-testid=run]');
   await page.waitForSelector('[data-run-state=running]');
-  const t0 = Date.now();
-  await page.waitForTimeout(150);
-  let how;
-  if (await state() === 'running') {
+  await page.waitForTimeout(400);
+  const stuck = await state();
+  if (stuck === 'running') {
     const r = await clickAndTime('[data-testid=cancel]', 'running', 5000);
-    console.log(`# cancel in a deadlock: "${r.state}" ${r.ms.toFixed(0)} ms after the click`);
+    console.log(`# cancel while stuck: "${r.state}" ${r.ms.toFixed(0)} ms after the click (states seen: ${r.seen.join(',')})`);
     assert.ok(['cancelled', 'failed'].includes(r.state), r.state);
+    assert.ok(!r.seen.includes('done'));
     assert.ok(r.ms < 1000, `cancel took ${r.ms} ms`);
-    how = r.state;
   } else {
-    how = await state();
-    console.log(`# deadlock diagnosed by the watchdog within ${Date.now() - t0} ms`);
+    console.log(`# the stuck run was diagnosed before the cancel: ${stuck}`);
+    assert.equal(stuck, 'failed');
   }
-  assert.notEqual(how, 'done');
-  // The fixed version runs to the end.
+  await page.click('[data-knob=forget-sentinel]');
+  await page.waitForSelector('[data-testid=run]:not([disabled])');
+  await page.click('[data-testid=run]');
+  await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+  assert.deepEqual(errors, []);
+});
+
+test('the deadlock lesson is diagnosed within 1 s, and the fixed order runs', async () => {
+  errors.length = 0;
+  await openExample('deadlock?hold-ms=50');
+  const r = await clickAndTime('[data-testid=run]', 'idle', 5000);
+  assert.equal(r.state, 'running');
+  const t0 = Date.now();
+  await page.waitForSelector('[data-run-state=failed],[data-run-state=done]', { timeout: 5000 });
+  const ms = Date.now() - t0;
+  console.log(`# deadlock diagnosed ${ms} ms after the run started`);
+  assert.equal(await state(), 'failed');
+  assert.ok(ms < 1000, `diagnosis took ${ms} ms`);
+  assert.match(await page.textContent('[data-testid=run-error]'), /deadlock/);
   await page.click('[data-knob=opposite-order]');
   await page.waitForSelector('[data-testid=run]:not([disabled])');
   await page.click('[data-testid=run]');

@@ -164,6 +164,8 @@ fn example_body(p: &BodyProps) -> Html {
     let error = use_state(|| None::<String>);
     let pool_state = use_state(|| session::with(|s| s.pool_state.clone()));
     let live = use_mut_ref(|| None::<LiveRun>);
+    // Set by the Cancel button: once that run has ended, its backlog is dropped unseen.
+    let cancel_clicked = use_mut_ref(|| false);
     // Every drained event of the current run, for the exports and replay (see ShareBar).
     let run_events = use_mut_ref(Vec::<crate::engine::trace::Event>::new);
     let autostart = use_mut_ref(|| page_opts.run);
@@ -174,6 +176,7 @@ fn example_body(p: &BodyProps) -> Html {
 
     let start = {
         let run_events = run_events.clone();
+        let cancel_clicked = cancel_clicked.clone();
         let (config, run_state, views, figures, error, live) = (
             config.clone(),
             run_state.clone(),
@@ -189,6 +192,7 @@ fn example_body(p: &BodyProps) -> Html {
             match launched {
                 Ok(run) => {
                     *live.borrow_mut() = Some(run);
+                    *cancel_clicked.borrow_mut() = false;
                     run_events.borrow_mut().clear();
                     views.set(views.replace(Views::new()));
                     figures.set(Vec::new());
@@ -205,6 +209,7 @@ fn example_body(p: &BodyProps) -> Html {
 
     {
         let run_events = run_events.clone();
+        let cancel_clicked = cancel_clicked.clone();
         let (run_state, views, figures, error, live, pool_state, autostart, start) = (
             run_state.clone(),
             views.clone(),
@@ -241,9 +246,16 @@ fn example_body(p: &BodyProps) -> Html {
                 return;
             };
             let mut batch = Vec::new();
-            run.ctx
-                .recorder
-                .drain_into(&mut batch, MAX_EVENTS_PER_FRAME);
+            if *cancel_clicked.borrow() && run.finished() {
+                // Cancelled and ended: show "cancelled" now instead of replaying a flood's
+                // backlog frame by frame; only the end of the run is kept.
+                run.ctx.recorder.drain_into(&mut batch, usize::MAX);
+                batch.retain(|e| matches!(e.kind, EventKind::RunEnd { .. }));
+            } else {
+                run.ctx
+                    .recorder
+                    .drain_into(&mut batch, MAX_EVENTS_PER_FRAME);
+            }
             if batch.is_empty() {
                 return;
             }
@@ -349,8 +361,9 @@ fn example_body(p: &BodyProps) -> Html {
         })
     };
     let on_cancel = {
-        let live = live.clone();
+        let (live, cancel_clicked) = (live.clone(), cancel_clicked.clone());
         Callback::from(move |_: MouseEvent| {
+            *cancel_clicked.borrow_mut() = true;
             if let Some(run) = live.borrow().as_ref() {
                 run.ctx.cancel();
             }
