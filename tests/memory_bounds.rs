@@ -24,9 +24,14 @@ fn threads_for(id: &str, c: &Config) -> usize {
 }
 
 #[test]
-fn the_budget_leaves_room_in_the_module() {
-    assert_eq!(MODULE_MAX_BYTES, 512 * 1024 * 1024);
-    assert!(RUN_BUDGET_BYTES < MODULE_MAX_BYTES);
+fn the_maximum_is_the_one_the_module_is_linked_with() {
+    let config = include_str!("../.cargo/config.toml");
+    assert!(
+        config.contains(&format!("--max-memory={MODULE_MAX_BYTES}")),
+        "memory::MODULE_MAX_BYTES differs from --max-memory in .cargo/config.toml"
+    );
+    let readme = include_str!("../README.md");
+    assert!(readme.contains(&format!("{} MiB", MODULE_MAX_BYTES >> 20)));
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub const MODULE_MAX_BYTES: u64 = 512 * MIB;
 
 /// What one run may use of it.
 pub const RUN_BUDGET_BYTES: u64 = 384 * MIB;
+const _: () = assert!(RUN_BUDGET_BYTES < MODULE_MAX_BYTES);
 
 /// Each pool thread's stack in the browser (wasm-bindgen's default for a new thread),
 /// plus its thread-local storage, rounded up.

@@ -48,23 +48,28 @@ const mb = (b) => (b / 1e6).toFixed(1);
 const counts = { done: 0, failed: 0, cancelled: 0 };
 const t0 = Date.now();
 let base = null;
+const only = process.env.SOAK_ONLY; // one example, to chase a problem
 for (let i = 0; i < RUNS; i++) {
-  const id = ids[i % ids.length];
+  const id = only || ids[i % ids.length];
   await page.goto(`${server.url}/#/examples/${id}?${SMALL[id] ?? ''}`);
   await page.waitForSelector('[data-testid=run]:not([disabled])', { timeout: 30000 });
   await page.click('[data-testid=run]');
   if (i % 5 === 4) {
     await page.waitForTimeout(30 + (i % 7) * 20);
-    await page.click('[data-testid=cancel]').catch(() => {});
+    // Only if still running: a run may already have ended.
+    await page.$eval('[data-testid=cancel]', (b) => { if (!b.disabled) b.click(); });
   }
   try {
     await page.waitForSelector(ENDED, { timeout: 120000 });
   } catch {
-    console.error(`run ${i} (${id}) did not end within 120 s`);
+    const stuck = await page.getAttribute('[data-run-state]', 'data-run-state');
+    const err = await page.textContent('[data-testid=run-error]').catch(() => '');
+    console.error(`run ${i} (${id}) did not end within 120 s: state ${stuck} ${err}`);
     process.exit(1);
   }
   const state = await page.getAttribute('[data-run-state]', 'data-run-state');
   counts[state] = (counts[state] || 0) + 1;
+  if (process.env.SOAK_VERBOSE) console.log(i, id, state, `${((Date.now() - t0) / 1000).toFixed(1)} s`);
   if (i + 1 === ids.length) base = await memory();
   if ((i + 1) % 50 === 0) console.log(`${i + 1} runs, ${((Date.now() - t0) / 1000).toFixed(0)} s`, counts);
 }
