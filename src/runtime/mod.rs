@@ -3,9 +3,11 @@
 //! frame. Nothing here blocks the main thread: runs start with `rayon::spawn`, and events
 //! come back through the recorder's lock-free queue.
 
+pub mod crash;
 pub mod env;
 pub mod pool;
 pub mod session;
+pub mod stats;
 
 pub use session::Session;
 pub mod bench;

@@ -124,6 +124,23 @@ impl Session {
         }
     }
 
+    /// A pool Worker died: cancel the live run and replace the (broken) scenario pool with
+    /// a fresh one of the same size. The broken pool is dropped; its surviving threads end
+    /// once the cancelled run lets them go.
+    pub fn recover_from_crash(&mut self) {
+        if let Some(live) = &self.live {
+            live.ctx.cancel();
+        }
+        let size = self
+            .pool
+            .as_ref()
+            .map(|p| p.current_num_threads())
+            .unwrap_or(1);
+        if self.pool.is_some() || matches!(self.pool_state, PoolState::Failed(_)) {
+            self.resize(size);
+        }
+    }
+
     pub fn pool(&self) -> Option<Arc<ThreadPool>> {
         self.pool.clone()
     }
@@ -161,6 +178,9 @@ impl Session {
     ) -> Result<LiveRun, String> {
         let need = (scenario.threads_needed)(&config).clamp(1, pool::MAX_POOL);
         let pool = self.ensure_pool(need)?;
+        if super::crash::take_armed() {
+            super::crash::trap_one_worker(&pool);
+        }
         if let Some(old) = &self.live {
             old.ctx.cancel();
         }

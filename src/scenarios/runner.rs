@@ -183,7 +183,8 @@ pub fn main_program(
             threads: threads.size(),
         })
     } else {
-        (scenario.run)(&scene)
+        // Refused up front: a failed allocation in wasm is a trap, not an error.
+        super::memory::check(scenario.info.id, config, needed).and_then(|()| (scenario.run)(&scene))
     };
     // Abandoning daemon workers at the end cancels the run so they stop; that is a
     // normal end, so only a cancel seen before it makes the run "cancelled".

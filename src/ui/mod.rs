@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod frame;
+pub mod history_store;
 pub mod pages;
 pub mod views_handle;
 pub mod widgets;

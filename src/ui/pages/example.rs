@@ -16,7 +16,6 @@ use crate::ui::views_handle::ViewsHandle;
 use crate::ui::widgets::knob_form::KnobForm;
 use crate::ui::widgets::run_history::RunHistory as RunHistoryTable;
 use crate::ui::widgets::speedup_chart::SpeedupChart;
-use crate::views::timings::RunHistory;
 use crate::views::Views;
 use yew::prelude::*;
 
@@ -175,17 +174,20 @@ fn example_body(p: &BodyProps) -> Html {
     let error = use_state(|| None::<String>);
     let pool_state = use_state(|| session::with(|s| s.pool_state.clone()));
     let live = use_mut_ref(|| None::<LiveRun>);
+    // Set by the Cancel button: once that run has ended, its backlog is dropped unseen.
+    let cancel_clicked = use_mut_ref(|| false);
     // Every drained event of the current run, for the exports and replay (see ShareBar).
     let run_events = use_mut_ref(Vec::<crate::engine::trace::Event>::new);
     let last_render = use_mut_ref(|| 0.0f64);
     let autostart = use_mut_ref(|| page_opts.run);
-    let history = use_state(RunHistory::default);
+    let history = use_state(|| crate::ui::history_store::load(info.id));
     // A speedup sweep in progress: the worker counts still to run and the walls so far.
     let sweep = use_mut_ref(|| None::<SweepProgress>);
     let sweep_result = use_state(|| None::<Vec<(u32, f64)>>);
 
     let start = {
         let run_events = run_events.clone();
+        let cancel_clicked = cancel_clicked.clone();
         let (config, run_state, views, figures, error, live) = (
             config.clone(),
             run_state.clone(),
@@ -201,6 +203,7 @@ fn example_body(p: &BodyProps) -> Html {
             match launched {
                 Ok(run) => {
                     *live.borrow_mut() = Some(run);
+                    *cancel_clicked.borrow_mut() = false;
                     run_events.borrow_mut().clear();
                     views.set(views.replace(Views::new()));
                     figures.set(Vec::new());
@@ -218,6 +221,7 @@ fn example_body(p: &BodyProps) -> Html {
     {
         let run_events = run_events.clone();
         let last_render = last_render.clone();
+        let cancel_clicked = cancel_clicked.clone();
         let (run_state, views, figures, error, live, pool_state, autostart, start) = (
             run_state.clone(),
             views.clone(),
@@ -235,6 +239,13 @@ fn example_body(p: &BodyProps) -> Html {
             config.clone(),
         );
         use_frame_loop(Callback::from(move |_t: f64| {
+            // A pool Worker died: the run is stopped, the pool rebuilt (see runtime::crash).
+            if let Some(words) = crate::runtime::crash::take_crash_and_recover() {
+                live.borrow_mut().take();
+                sweep.borrow_mut().take();
+                error.set(Some(words));
+                run_state.set(RunState::Failed);
+            }
             let ps = session::with(|s| s.pool_state.clone());
             if *pool_state != ps {
                 pool_state.set(ps.clone());
@@ -249,6 +260,9 @@ fn example_body(p: &BodyProps) -> Html {
             // Apply events in chunks until this frame's budget is spent; the rest waits in
             // the recorder's queue for the next frame, so no frame turns into a long task.
             let started = now_ms();
+            // Cancelled and ended: show "cancelled" now instead of replaying a flood's
+            // backlog frame by frame; only the end of the run is kept.
+            let skip_backlog = *cancel_clicked.borrow() && run.finished();
             let mut new_figures = Vec::new();
             let mut ended = None;
             let mut applied = 0usize;
@@ -256,7 +270,12 @@ fn example_body(p: &BodyProps) -> Html {
             let mut batch = Vec::new();
             let handle = views.update(|v| loop {
                 batch.clear();
-                run.ctx.recorder.drain_into(&mut batch, DRAIN_CHUNK);
+                if skip_backlog {
+                    run.ctx.recorder.drain_into(&mut batch, usize::MAX);
+                    batch.retain(|e| matches!(e.kind, EventKind::RunEnd { .. }));
+                } else {
+                    run.ctx.recorder.drain_into(&mut batch, DRAIN_CHUNK);
+                }
                 if batch.is_empty() {
                     break;
                 }
@@ -306,6 +325,7 @@ fn example_body(p: &BodyProps) -> Html {
                 let wall_s = record.wall_us as f64 / 1e6;
                 let mut h = (*history).clone();
                 h.push(record);
+                crate::ui::history_store::save(info.id, &h);
                 history.set(h);
                 // A sweep goes on with the next worker count, or ends with its chart.
                 let next = sweep.borrow_mut().as_mut().and_then(|sw| {
@@ -375,8 +395,9 @@ fn example_body(p: &BodyProps) -> Html {
         })
     };
     let on_cancel = {
-        let live = live.clone();
+        let (live, cancel_clicked) = (live.clone(), cancel_clicked.clone());
         Callback::from(move |_: MouseEvent| {
+            *cancel_clicked.borrow_mut() = true;
             if let Some(run) = live.borrow().as_ref() {
                 run.ctx.cancel();
             }
