@@ -5,6 +5,7 @@ use crate::engine::trace::{EventKind, Outcome};
 use crate::runtime::pool;
 use crate::runtime::session::{self, PoolState};
 use crate::ui::frame::use_frame_loop;
+use crate::ui::pages::example::RunState;
 use crate::ui::widgets::env_panel::EnvPanel;
 use crate::ui::widgets::live_console::{Line, LiveConsole};
 use crate::ui::widgets::pool_control::PoolControl;
@@ -12,27 +13,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 use yew::prelude::*;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum RunState {
-    Idle,
-    Running,
-    Done,
-    Failed,
-    Cancelled,
-}
-
-impl RunState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunState::Idle => "idle",
-            RunState::Running => "running",
-            RunState::Done => "done",
-            RunState::Failed => "failed",
-            RunState::Cancelled => "cancelled",
-        }
-    }
-}
 
 #[function_component(Environment)]
 pub fn environment() -> Html {
