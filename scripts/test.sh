@@ -24,6 +24,10 @@ stage "cargo clippy (native, -D warnings)" native_env cargo clippy --all-targets
 # "unstable feature atomics" note is not a lint and does not fail it).
 stage "cargo clippy (wasm32, -D warnings)" cargo clippy -q --target wasm32-unknown-unknown --lib --bin app -- -D warnings
 stage "cargo test (native)" native_env cargo test -q
+# The link/knob parser against more than a million random inputs (1.2M property cases of
+# 1 to 10 inputs each), optimised so it takes seconds, not minutes.
+stage "fuzz the link parser (1.2M cases)" env -u CARGO_UNSTABLE_BUILD_STD PG_FUZZ_CASES=400000 \
+  cargo test -q --profile fuzz --test scenarios -- random_ every_repair
 stage "wasm-bindgen-test in Chromium" cargo test --target wasm32-unknown-unknown --test web
 # The recorded runs the site ships for pages without live workers (trunk copies static/).
 stage "record every scenario" native_env cargo run -q --bin playground -- record-all static/recordings

@@ -98,3 +98,33 @@ test('bad values in a link show a message and safe values', async () => {
   await page.goto(`${server.url}/#/examples/no-such-thing`);
   await page.waitForSelector('[data-testid=unknown-example]');
 });
+
+test('every example with a pool-size knob runs with 16 workers (oversubscribed here)', async () => {
+  await page.goto(`${server.url}/`);
+  await page.waitForSelector('[data-testid=scenario-card]');
+  const failures = [];
+  let tried = 0;
+  for (const id of await ids()) {
+    await page.goto(`${server.url}/#/examples/${id}`);
+    await page.waitForSelector('[data-testid=knobs]');
+    const key = (await page.$('[data-knob=workers]')) ? 'workers' : (await page.$('[data-knob=pool]')) ? 'pool' : null;
+    if (!key) continue;
+    tried += 1;
+    await page.goto(`${server.url}/#/`);
+    await page.goto(`${server.url}/#/examples/${id}?${key}=16&run=1`);
+    try {
+      await page.waitForSelector('[data-run-state=done],[data-run-state=failed]', { timeout: 90000 });
+    } catch {
+      failures.push(`${id}: not finished within 90 s with ${key}=16`);
+      continue;
+    }
+    const state = await page.getAttribute('[data-run-state]', 'data-run-state');
+    if (state !== 'done') {
+      const error = await page.$eval('[data-testid=run-error]', (e) => e.textContent).catch(() => '');
+      failures.push(`${id}: ${state} with ${key}=16: ${error}`);
+    }
+  }
+  console.log(`ran ${tried} examples with 16 workers`);
+  assert.ok(tried >= 10, `only ${tried} examples have a pool-size knob`);
+  assert.deepEqual(failures, []);
+});
