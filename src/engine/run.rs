@@ -129,9 +129,12 @@ impl RunCtx {
 
     // ---- cancellation ----------------------------------------------------------------
 
+    /// Never blocks: the page's Cancel button calls it on the browser's main thread, where
+    /// a contended mutex would trap. So it takes no lock; a sleeper that checked the flag
+    /// just before it was set misses the wake-up, and sees the flag one
+    /// [`CANCEL_POLL`] later, because sleeps wait in slices of that length.
     pub fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
-        let _g = self.sleepers.0.lock().unwrap_or_else(|p| p.into_inner());
         self.sleepers.1.notify_all();
     }
 
@@ -161,7 +164,7 @@ impl RunCtx {
             g = self
                 .sleepers
                 .1
-                .wait_timeout(g, deadline - now)
+                .wait_timeout(g, (deadline - now).min(CANCEL_POLL))
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }

@@ -589,23 +589,10 @@ fn highlight_line(t: f64, sc: &Scale, height: f64) -> Html {
 }
 
 fn legend() -> Html {
-    let kinds = [
-        SpanKind::Task,
-        SpanKind::LockWait,
-        SpanKind::LockHold,
-        SpanKind::Gil,
-        SpanKind::QueueBlockedPut,
-        SpanKind::QueueBlockedGet,
-        SpanKind::Sleep,
-        SpanKind::SemWait,
-        SpanKind::SemHold,
-        SpanKind::CondWait,
-        SpanKind::EventWait,
-        SpanKind::BarrierWait,
-    ];
+    let kinds = SpanKind::ALL.iter().filter(|k| **k != SpanKind::Lifetime);
     html! {
         <ul class="timeline-legend" aria-label="Legend">
-            { for kinds.iter().map(|k| html! {
+            { for kinds.map(|k| html! {
                 <li>
                     <svg width="18" height="12" aria-hidden="true">
                         <rect class={classes!("span", kind_class(*k))} x="0" y="0" width="18" height="12" />
