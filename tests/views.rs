@@ -1254,3 +1254,105 @@ proptest! {
         }
     }
 }
+
+// ---- timeline pictures: the overview path agrees with the exact one -------------------
+
+mod pictures {
+    use super::*;
+    use concurrency_playground::views::picture::Frame;
+
+    /// Random lock traffic on `workers` lanes (wait, acquire, release in time order per
+    /// worker, interleaved), with a print now and then.
+    fn traffic(workers: u32, rounds: usize, gaps: &[u64]) -> Vec<Event> {
+        let mut t = Tr::default();
+        t.ev(
+            0,
+            0,
+            None,
+            EventKind::RunStart {
+                scenario: "x".into(),
+            },
+        );
+        for w in 1..=workers {
+            t.worker(0, w, &format!("Thread-{w}"));
+            t.ev(0, w, None, EventKind::WorkerStart);
+        }
+        t.object(0, 1, "lock", ObjectKind::Lock);
+        let mut now = 1u64;
+        for r in 0..rounds {
+            let w = 1 + (r as u32 % workers);
+            let g = |i: usize| gaps[(r * 3 + i) % gaps.len()];
+            t.ev(now, w, Some(1), EventKind::LockWait);
+            now += g(0);
+            t.ev(now, w, Some(1), EventKind::LockAcquire);
+            now += g(1);
+            if r % 7 == 0 {
+                t.ev(now, w, None, EventKind::Print { text: "x\n".into() });
+            }
+            t.ev(now, w, Some(1), EventKind::LockRelease);
+            now += g(2);
+        }
+        t.events
+    }
+
+    fn near(cols: &[bool], c: usize) -> bool {
+        (c.saturating_sub(1)..=c + 1).any(|i| cols.get(i).copied().unwrap_or(false))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn overview_matches_exact(
+            workers in 1u32..4,
+            rounds in 1usize..3000,
+            gaps in proptest::collection::vec(0u64..400, 1..20),
+            plot_w in 100.0f64..2000.0,
+        ) {
+            let tl = Timeline::build(&traffic(workers, rounds, &gaps));
+            let f = Frame { t0: 0.0, t1: tl.now_us().max(1) as f64, plot_w, wide_px: 3.0, max_wide: usize::MAX };
+            for lane in tl.lanes() {
+                let w = lane.worker;
+                let exact = tl.picture_with(w, &f, false);
+                let coarse = tl.picture(w, &f);
+                // Columns narrower than a bucket (a run of a few µs) must take the exact path.
+                if f.col_us() < lane.overview().res_us() as f64 {
+                    prop_assert!(!coarse.from_overview);
+                    continue;
+                }
+                prop_assert!(coarse.from_overview);
+                let key = |p: &concurrency_playground::views::picture::LanePicture| {
+                    let mut v: Vec<_> = p.wide.iter().map(|s| (s.kind as u8, s.start_us, s.end_us)).collect();
+                    v.sort();
+                    v
+                };
+                prop_assert_eq!(key(&exact), key(&coarse), "the same spans drawn one by one");
+                for e in &exact.pooled {
+                    let c = coarse.pooled.iter().find(|p| p.kind == e.kind);
+                    prop_assert!(c.is_some(), "{:?} pooled in both", e.kind);
+                    let c = c.unwrap();
+                    for (i, &cov) in e.covered.iter().enumerate() {
+                        if cov { prop_assert!(c.covered[i], "exact column {} of {:?} covered", i, e.kind); }
+                    }
+                    for (i, &cov) in c.covered.iter().enumerate() {
+                        if cov { prop_assert!(near(&e.covered, i), "overview column {} of {:?} has a span nearby", i, e.kind); }
+                    }
+                    let sum = |v: &[u32]| v.iter().map(|&n| n as u64).sum::<u64>();
+                    prop_assert_eq!(sum(&e.starts), sum(&c.starts), "every narrow span counted once");
+                }
+                prop_assert_eq!(exact.pooled.len(), coarse.pooled.len());
+                let marked = |p: &concurrency_playground::views::picture::LanePicture| {
+                    p.marks_per_col.iter().map(|&n| n > 0).collect::<Vec<_>>()
+                };
+                let (me, mc) = (marked(&exact), marked(&coarse));
+                for i in 0..f.cols() {
+                    if me[i] { prop_assert!(near(&mc, i), "marker column {} kept", i); }
+                    if mc[i] { prop_assert!(near(&me, i), "overview marker column {} real", i); }
+                }
+                for p in [&exact, &coarse] {
+                    let starts: Vec<usize> = (0..f.cols()).filter(|&c| p.marks_per_col[c] > 0 && (c == 0 || p.marks_per_col[c - 1] == 0)).collect();
+                    prop_assert_eq!(p.ticks.iter().map(|t| t.0).collect::<Vec<_>>(), starts, "a tick per stretch");
+                }
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod frame;
 pub mod history_store;
+pub mod live_feed;
 pub mod pages;
 pub mod views_handle;
 pub mod widgets;

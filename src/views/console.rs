@@ -255,6 +255,12 @@ impl Console {
         }
     }
 
+    /// Lines the run's own notices take (its end, deadlocks, lost events...): the rest is
+    /// what the program printed or logged.
+    pub fn notice_count(&self) -> usize {
+        self.notices.len()
+    }
+
     /// How many lines a filter shows.
     pub fn filtered_len(&self, filter: Filter) -> usize {
         match filter {

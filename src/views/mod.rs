@@ -28,6 +28,8 @@ pub mod applog;
 pub mod console;
 pub mod export;
 pub mod highlight;
+pub mod overview;
+pub mod picture;
 pub mod replay;
 pub mod roster;
 pub mod state;

@@ -8,6 +8,7 @@
 //! log searchable by time even when close events arrive slightly out of time order.
 
 use super::applog::AppendLog;
+use super::overview::Overview;
 use super::roster::Roster;
 use crate::engine::trace::{Event, EventKind, ObjectId, QueueOp, WorkerId};
 use std::collections::BTreeMap;
@@ -178,6 +179,8 @@ pub struct Lane {
     marker_runmax: u64,
     marker_disorder: u64,
     totals: LaneTotals,
+    /// The same spans and markers, bucketed: what a whole-run window is drawn from.
+    overview: Overview,
 }
 
 impl Lane {
@@ -209,6 +212,7 @@ impl Lane {
             self.totals.tasks_done += 1;
         }
         self.end_runmax.push(runmax);
+        self.overview.add_span(&s);
         self.closed.push(s);
         true
     }
@@ -222,6 +226,7 @@ impl Lane {
             t_us: e.t_us,
             seq: e.seq,
         });
+        self.overview.add_marker(e.t_us);
     }
 
     /// Closed spans in close order, then the open ones (drawn to `now`).
@@ -241,6 +246,16 @@ impl Lane {
 
     pub fn markers(&self) -> &AppendLog<Marker> {
         &self.markers
+    }
+
+    pub fn overview(&self) -> &Overview {
+        &self.overview
+    }
+
+    /// How far marker times can fall behind the latest one seen (they are recorded
+    /// slightly out of time order across threads).
+    pub fn marker_disorder(&self) -> u64 {
+        self.marker_disorder
     }
 }
 

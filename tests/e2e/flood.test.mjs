@@ -1,10 +1,14 @@
-// A flood on a real example page: the lock lesson with the lock on makes three events per
-// increment (wait, acquire, release), a few hundred thousand a second. The page must keep
-// every event and stay responsive. Long tasks are measured and printed (the goal, no task
-// over 50 ms, is a benchmark figure, not an assertion: these machines are shared).
+// Floods, measured. The goal (issue 5, bench P6): 100k events/s for 10 s on screen, with
+// nothing lost and no main-thread task over 50 ms. Lost events are asserted; long tasks
+// and latency are printed, not asserted: these 2-core machines are shared, and a
+// starved main thread is the machine's doing, not the page's.
+// 1. The environment page's flood check, the goal's exact size, through the same console
+//    and timeline widgets as the lessons.
+// 2. A real example page: the lock lesson with the lock on makes three events per
+//    increment (wait, acquire, release), a few hundred thousand a second.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, ISOLATION_HEADERS } from './lib.mjs';
+import { serve, launch, openPage, screenshot, ISOLATION_HEADERS } from './lib.mjs';
 
 let browser, server;
 before(async () => {
@@ -14,6 +18,43 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+});
+
+const RATE = Number(process.env.FLOOD_RATE || 100000);
+const SECS = Number(process.env.FLOOD_SECS || 10);
+
+test(`a flood of ${RATE} lines/s for ${SECS} s reaches the screen with nothing lost`, async () => {
+  const { page, errors, context } = await openPage(browser, `${server.url}/#/environment`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=pool-state]')?.textContent.includes('threads'));
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: false });
+  });
+  await page.fill('[data-testid=flood-rate]', String(RATE));
+  await page.fill('[data-testid=flood-secs]', String(SECS));
+  await page.click('[data-testid=flood-run]');
+  await page.waitForSelector('[data-flood-state=running]');
+  // Responsive while it floods: a click on the console's filter is handled promptly.
+  await page.waitForTimeout(1000);
+  const clickStart = Date.now();
+  await page.click('.flood [data-testid=console-filter]', { timeout: 5000 });
+  const clickMs = Date.now() - clickStart;
+  await page.waitForSelector('[data-flood-state=done]', { timeout: (SECS + 60) * 1000 });
+  const r = await page.$eval('[data-testid=flood-report]', (el) => ({ ...el.dataset }));
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  console.log(`flood check: ${r.lines} of ${r.expected} lines shown, ${r.dropped} dropped; ` +
+    `longest main-thread task ${Math.max(0, ...longTasks).toFixed(0)} ms (${longTasks.length} over 50 ms); ` +
+    `worst frame gap ${r.worstGapMs} ms; p95 line-to-screen ${r.p95Ms} ms; click handled in ${clickMs} ms; ` +
+    `load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+  assert.equal(r.dropped, '0', 'nothing dropped');
+  assert.equal(r.lines, r.expected, 'every line reached the console');
+  assert.ok(Number(r.expected) >= RATE * SECS * 0.99, `expected ${r.expected}`);
+  assert.ok(await page.$('.flood [data-testid=timeline-svg]'), 'the timeline drew the flood');
+  await screenshot(page, 'flood-check');
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('a flood of lock events reaches the page with nothing lost', async () => {

@@ -7,6 +7,7 @@ use crate::runtime::session::{self, PoolState};
 use crate::ui::frame::use_frame_loop;
 use crate::ui::pages::example::RunState;
 use crate::ui::widgets::env_panel::EnvPanel;
+use crate::ui::widgets::flood_check::FloodCheck;
 use crate::ui::widgets::live_console::{Line, LiveConsole};
 use crate::ui::widgets::pool_control::PoolControl;
 use std::collections::HashMap;
@@ -22,9 +23,13 @@ pub fn environment() -> Html {
     let run_state = use_state(|| RunState::Idle);
     let error = use_state(|| None::<String>);
     let names = use_mut_ref(HashMap::<u32, String>::new);
+    // The smoke demo's own run: the flood below runs through the same session, and its
+    // events are not this console's to take.
+    let smoke_run = use_mut_ref(|| None::<session::LiveRun>);
     let env = session::with(|s| s.env.clone());
 
     {
+        let smoke_run = smoke_run.clone();
         let (pool_state, live_threads, lines, run_state, names, error) = (
             pool_state.clone(),
             live_threads.clone(),
@@ -34,7 +39,8 @@ pub fn environment() -> Html {
             error.clone(),
         );
         use_frame_loop(Callback::from(move |_t: f64| {
-            let (ps, live) = session::with(|s| (s.pool_state.clone(), s.live()));
+            let ps = session::with(|s| s.pool_state.clone());
+            let live = smoke_run.borrow().clone();
             if *pool_state != ps {
                 pool_state.set(ps);
             }
@@ -87,6 +93,7 @@ pub fn environment() -> Html {
 
     let on_resize = Callback::from(|n: usize| session::with(|s| s.resize(n)));
     let on_run = {
+        let smoke_run = smoke_run.clone();
         let (lines, run_state, error, names) = (
             lines.clone(),
             run_state.clone(),
@@ -104,7 +111,10 @@ pub fn environment() -> Html {
                 })
             });
             match launched {
-                Ok(_) => run_state.set(RunState::Running),
+                Ok(run) => {
+                    *smoke_run.borrow_mut() = Some(run);
+                    run_state.set(RunState::Running);
+                }
                 Err(m) => {
                     error.set(Some(m));
                     run_state.set(RunState::Failed);
@@ -112,13 +122,14 @@ pub fn environment() -> Html {
             }
         })
     };
-    let on_cancel = Callback::from(|_| {
-        session::with(|s| {
-            if let Some(l) = s.live() {
+    let on_cancel = {
+        let smoke_run = smoke_run.clone();
+        Callback::from(move |_| {
+            if let Some(l) = &*smoke_run.borrow() {
                 l.ctx.cancel();
             }
         })
-    });
+    };
     let size = match &*pool_state {
         PoolState::Ready { size } => *size,
         _ => crate::ui::app::default_pool_size(),
@@ -141,6 +152,7 @@ pub fn environment() -> Html {
                 }
                 <LiveConsole lines={(*lines).clone()} />
             </section>
+            <FloodCheck />
         </div>
     }
 }

@@ -53,19 +53,7 @@ impl SweepProgress {
     }
 }
 
-/// Events taken from the recorder at a time while a frame's budget lasts.
-const DRAIN_CHUNK: usize = 2_000;
-/// Milliseconds of each animation frame spent applying events (the rest is for drawing).
-const FRAME_BUDGET_MS: f64 = 6.0;
-/// While events keep coming faster than a frame's budget, redraw this often.
-const FLOOD_REDRAW_MS: f64 = 100.0;
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_else(js_sys::Date::now)
-}
+use crate::ui::live_feed::Feed;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RunState {
@@ -177,8 +165,10 @@ fn example_body(p: &BodyProps) -> Html {
     // Set by the Cancel button: once that run has ended, its backlog is dropped unseen.
     let cancel_clicked = use_mut_ref(|| false);
     // Every drained event of the current run, for the exports and replay (see ShareBar).
-    let run_events = use_mut_ref(Vec::<crate::engine::trace::Event>::new);
-    let last_render = use_mut_ref(|| 0.0f64);
+    // Chunked, so a run of millions of events never copies them all to grow (that copy
+    // would be one long task on the main thread).
+    let run_events = use_mut_ref(crate::views::AppendLog::<crate::engine::trace::Event>::new);
+    let feed = use_mut_ref(Feed::default);
     let autostart = use_mut_ref(|| page_opts.run);
     let history = use_state(|| crate::ui::history_store::load(info.id));
     // A speedup sweep in progress: the worker counts still to run and the walls so far.
@@ -186,7 +176,7 @@ fn example_body(p: &BodyProps) -> Html {
     let sweep_result = use_state(|| None::<Vec<(u32, f64)>>);
 
     let start = {
-        let run_events = run_events.clone();
+        let (run_events, feed) = (run_events.clone(), feed.clone());
         let cancel_clicked = cancel_clicked.clone();
         let (config, run_state, views, figures, error, live) = (
             config.clone(),
@@ -204,7 +194,8 @@ fn example_body(p: &BodyProps) -> Html {
                 Ok(run) => {
                     *live.borrow_mut() = Some(run);
                     *cancel_clicked.borrow_mut() = false;
-                    run_events.borrow_mut().clear();
+                    *run_events.borrow_mut() = crate::views::AppendLog::new();
+                    feed.borrow_mut().reset();
                     views.set(views.replace(Views::new()));
                     figures.set(Vec::new());
                     error.set(None);
@@ -220,7 +211,7 @@ fn example_body(p: &BodyProps) -> Html {
 
     {
         let run_events = run_events.clone();
-        let last_render = last_render.clone();
+        let feed = feed.clone();
         let cancel_clicked = cancel_clicked.clone();
         let (run_state, views, figures, error, live, pool_state, autostart, start) = (
             run_state.clone(),
@@ -257,64 +248,34 @@ fn example_body(p: &BodyProps) -> Html {
             let Some(run) = live.borrow().clone() else {
                 return;
             };
-            // Apply events in chunks until this frame's budget is spent; the rest waits in
-            // the recorder's queue for the next frame, so no frame turns into a long task.
-            let started = now_ms();
             // Cancelled and ended: show "cancelled" now instead of replaying a flood's
             // backlog frame by frame; only the end of the run is kept.
             let skip_backlog = *cancel_clicked.borrow() && run.finished();
-            let mut new_figures = Vec::new();
-            let mut ended = None;
-            let mut applied = 0usize;
-            let mut more_pending = false;
-            let mut batch = Vec::new();
-            let handle = views.update(|v| loop {
-                batch.clear();
-                if skip_backlog {
-                    run.ctx.recorder.drain_into(&mut batch, usize::MAX);
-                    batch.retain(|e| matches!(e.kind, EventKind::RunEnd { .. }));
-                } else {
-                    run.ctx.recorder.drain_into(&mut batch, DRAIN_CHUNK);
-                }
-                if batch.is_empty() {
-                    break;
-                }
-                for e in &batch {
-                    match &e.kind {
-                        EventKind::Figure {
-                            key,
-                            value,
-                            unit,
-                            text,
-                        } => new_figures.push(Figure {
-                            key: key.clone(),
-                            value: *value,
-                            unit: unit.clone(),
-                            text: text.clone(),
-                        }),
-                        EventKind::RunEnd { outcome } => ended = Some(outcome.clone()),
-                        _ => {}
-                    }
-                }
-                batch.sort_by_key(|e| e.seq);
-                v.apply_batch(&batch);
-                applied += batch.len();
-                run_events.borrow_mut().extend(batch.drain(..));
-                if now_ms() - started > FRAME_BUDGET_MS {
-                    more_pending = true;
-                    break;
-                }
-            });
-            if applied == 0 {
-                return;
-            }
-            // While a flood is still coming, redraw a few times a second, not every frame:
-            // the views are already up to date in place, only the drawing waits.
-            let now = now_ms();
-            if !more_pending || ended.is_some() || now - *last_render.borrow() > FLOOD_REDRAW_MS {
-                *last_render.borrow_mut() = now;
+            let fed = feed
+                .borrow_mut()
+                .frame(&run, &views, Some(&run_events), skip_backlog);
+            if let Some(handle) = fed.redraw {
                 views.set(handle);
             }
+            let ended = fed.ended;
+            let new_figures: Vec<Figure> = fed
+                .figures
+                .into_iter()
+                .filter_map(|e| match e.kind {
+                    EventKind::Figure {
+                        key,
+                        value,
+                        unit,
+                        text,
+                    } => Some(Figure {
+                        key,
+                        value,
+                        unit,
+                        text,
+                    }),
+                    _ => None,
+                })
+                .collect();
             if !new_figures.is_empty() {
                 let mut all = (*figures).clone();
                 all.extend(new_figures);

@@ -5,6 +5,7 @@ pub mod pool_control;
 
 // Share, embed, export and replay (issue 6).
 pub mod embed;
+pub mod flood_check;
 pub mod recorded_run;
 pub mod share_bar;
 

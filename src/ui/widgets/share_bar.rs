@@ -12,6 +12,7 @@ use crate::ui::pages::example::Figure;
 use crate::ui::views_handle::ViewsHandle;
 use crate::views::export::{chrome_trace, save_trace, TraceFile};
 use crate::views::timings::csv_field;
+use crate::views::AppendLog;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -20,7 +21,7 @@ use yew_router::prelude::*;
 
 /// Every event of the current run, in the order the views applied them (by `seq`).
 #[derive(Clone, Default)]
-pub struct RunEvents(pub Rc<RefCell<Vec<Event>>>);
+pub struct RunEvents(pub Rc<RefCell<AppendLog<Event>>>);
 
 impl PartialEq for RunEvents {
     fn eq(&self, other: &Self) -> bool {
@@ -35,6 +36,11 @@ impl RunEvents {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// A copy in one piece, for an export (only when a button asks for one).
+    pub fn to_vec(&self) -> Vec<Event> {
+        self.0.borrow().iter().cloned().collect()
     }
 }
 
@@ -152,7 +158,7 @@ fn timings_csv(views: &ViewsHandle, figures: &[Figure]) -> String {
 
 /// Hands a finished run to the replay page (which takes it when it opens).
 pub fn trace_of_run(id: &str, config: &Config, events: &RunEvents) -> TraceFile {
-    TraceFile::new(id, &config.to_query(), events.0.borrow().clone())
+    TraceFile::new(id, &config.to_query(), events.to_vec())
 }
 
 /// A file to hand to the browser's download.
@@ -224,7 +230,7 @@ pub fn share_bar(p: &ShareBarProps) -> Html {
     let on_trace = {
         let (events, title, stem) = (p.events.clone(), p.title, stem.clone());
         download_button(&error, move || {
-            let text = chrome_trace(&events.0.borrow(), title);
+            let text = chrome_trace(&events.to_vec(), title);
             Ok(Download::new(
                 format!("{stem}.trace.json"),
                 "application/json",

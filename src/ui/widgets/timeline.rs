@@ -11,6 +11,7 @@
 use super::common::{fmt_us, worker_class};
 use crate::engine::trace::WorkerId;
 use crate::ui::views_handle::ViewsHandle;
+use crate::views::picture::Frame;
 use crate::views::timeline::{Marker, MarkerKind, Span, SpanKind, Timeline as TimelineView};
 use gloo::events::EventListener;
 use web_sys::{Element, HtmlElement};
@@ -334,12 +335,6 @@ impl Scale {
     fn clamp_x(&self, x: f64) -> f64 {
         x.clamp(LABEL_W, LABEL_W + self.plot_w)
     }
-    fn cols(&self) -> usize {
-        self.plot_w.ceil() as usize + 1
-    }
-    fn col(&self, x: f64) -> usize {
-        ((self.clamp_x(x) - LABEL_W) as usize).min(self.cols() - 1)
-    }
 }
 
 /// Vertical band of a lane each kind occupies: (top offset, height).
@@ -421,69 +416,69 @@ fn marker_tip(tl: &TimelineView, w: WorkerId, m: &Marker) -> String {
     format!("{}: {what}{obj}", tl.lane_name(w))
 }
 
-/// One lane: label, spans (wide ones individually, narrow ones pooled) and markers.
+/// One lane: label, spans (wide ones individually, narrow ones pooled) and markers, from
+/// the lane's picture (see `views::picture`: bounded work whatever the trace's size).
 fn lane(tl: &TimelineView, w: WorkerId, index: usize, sc: &Scale) -> Html {
     let y = AXIS_H + index as f64 * LANE_H;
-    let t0 = sc.t0.max(0.0) as u64;
-    let t1 = sc.t1.max(0.0).ceil() as u64;
-    let spans = tl.spans_in(w, t0, t1);
+    let frame = Frame {
+        t0: sc.t0,
+        t1: sc.t1,
+        plot_w: sc.plot_w,
+        wide_px: WIDE_PX,
+        max_wide: MAX_WIDE_PER_LANE,
+    };
+    let pic = tl.picture(w, &frame);
 
     let mut wide: Vec<(u8, Html)> = Vec::new();
-    // Per kind, how many narrow spans touch each pixel column.
-    let mut pooled: Vec<(SpanKind, Vec<u32>)> = Vec::new();
-    for s in &spans {
+    for s in &pic.wide {
         let x0 = sc.clamp_x(sc.x(s.start_us as f64));
         let x1 = sc.clamp_x(sc.x(s.end_us as f64));
         let (dy, h) = band(s.kind);
-        if x1 - x0 >= WIDE_PX && wide.len() < MAX_WIDE_PER_LANE {
-            let class = classes!("span", kind_class(s.kind), s.is_open().then_some("open"));
-            wide.push((
-                layer(s.kind),
-                html! {
-                    <rect class={class} x={format!("{x0:.1}")} y={format!("{:.1}", y + dy)}
-                        width={format!("{:.1}", x1 - x0)} height={format!("{h}")}
-                        data-tip={span_tip(tl, w, s)} />
-                },
-            ));
-        } else {
-            let cols = match pooled.iter_mut().find(|(k, _)| *k == s.kind) {
-                Some((_, c)) => c,
-                None => {
-                    pooled.push((s.kind, vec![0; sc.cols()]));
-                    &mut pooled.last_mut().expect("just pushed").1
-                }
-            };
-            let (a, b) = (sc.col(x0), sc.col(x1));
-            for n in &mut cols[a..=b.max(a)] {
-                *n += 1;
-            }
-        }
+        let class = classes!("span", kind_class(s.kind), s.is_open().then_some("open"));
+        wide.push((
+            layer(s.kind),
+            html! {
+                <rect class={class} x={format!("{x0:.1}")} y={format!("{:.1}", y + dy)}
+                    width={format!("{:.1}", x1 - x0)} height={format!("{h}")}
+                    data-tip={span_tip(tl, w, s)} />
+            },
+        ));
     }
-    for (kind, cols) in &pooled {
-        let (dy, h) = band(*kind);
+    for p in &pic.pooled {
+        let (dy, h) = band(p.kind);
         let mut c = 0;
-        while c < cols.len() {
-            if cols[c] == 0 {
+        while c < p.covered.len() {
+            if !p.covered[c] {
                 c += 1;
                 continue;
             }
             let start = c;
             let mut count = 0u64;
-            while c < cols.len() && cols[c] > 0 {
-                count += cols[c] as u64;
+            while c < p.covered.len() && p.covered[c] {
+                count += p.starts[c] as u64;
                 c += 1;
             }
-            let tip = format!(
-                "{}: {} short {} span{} (zoom in for details)",
-                tl.lane_name(w),
-                count,
-                kind.label(),
-                if count == 1 { "" } else { "s" }
-            );
+            let tip = match count {
+                0 => format!(
+                    "{}: part of a short {} span",
+                    tl.lane_name(w),
+                    p.kind.label()
+                ),
+                1 => format!(
+                    "{}: 1 short {} span (zoom in for details)",
+                    tl.lane_name(w),
+                    p.kind.label()
+                ),
+                n => format!(
+                    "{}: {n} short {} spans (zoom in for details)",
+                    tl.lane_name(w),
+                    p.kind.label()
+                ),
+            };
             wide.push((
-                layer(*kind),
+                layer(p.kind),
                 html! {
-                    <rect class={classes!("span", kind_class(*kind), "pooled")}
+                    <rect class={classes!("span", kind_class(p.kind), "pooled")}
                         x={format!("{}", LABEL_W + start as f64)} y={format!("{:.1}", y + dy)}
                         width={format!("{}", (c - start).max(1))} height={format!("{h}")}
                         data-tip={tip} />
@@ -493,26 +488,29 @@ fn lane(tl: &TimelineView, w: WorkerId, index: usize, sc: &Scale) -> Html {
     }
     wide.sort_by_key(|(l, _)| *l);
 
-    // Markers: one tick per pixel column at most.
-    let mut taken = vec![false; sc.cols()];
+    // Markers: a lone tick keeps its own details; a stretch of neighbouring columns
+    // with markers (a flood of prints, say) is one bar, so a flood stays a few elements.
     let mut ticks = Vec::new();
-    for m in tl.markers_in(w, t0, t1) {
-        let x = sc.x(m.t_us as f64);
-        let c = sc.col(x);
-        if taken[c] {
-            continue;
+    for &(c0, m) in &pic.ticks {
+        let mut c1 = c0;
+        while c1 + 1 < pic.marks_per_col.len() && pic.marks_per_col[c1 + 1] > 0 {
+            c1 += 1;
         }
-        taken[c] = true;
-        let class = match m.kind {
-            MarkerKind::Put { .. } => "mk-put",
-            MarkerKind::Get { .. } => "mk-get",
-            MarkerKind::Print | MarkerKind::Log => "mk-print",
-            _ => "mk-other",
-        };
-        ticks.push(html! {
-            <rect class={classes!("marker", class)} x={format!("{:.1}", x - 0.75)} y={format!("{:.1}", y)}
-                width="1.5" height="6" data-tip={marker_tip(tl, w, &m)} />
-        });
+        let class = marker_class(&m);
+        if c1 == c0 && pic.marks_per_col[c0] == 1 {
+            let x = sc.x(m.t_us as f64);
+            ticks.push(html! {
+                <rect class={classes!("marker", class)} x={format!("{:.1}", x - 0.75)} y={format!("{:.1}", y)}
+                    width="1.5" height="6" data-tip={marker_tip(tl, w, &m)} />
+            });
+        } else {
+            let n: u64 = pic.marks_per_col[c0..=c1].iter().map(|&n| n as u64).sum();
+            let tip = format!("{}: {n} events here (zoom in for details)", tl.lane_name(w));
+            ticks.push(html! {
+                <rect class={classes!("marker", class, "pooled")} x={format!("{}", LABEL_W + c0 as f64)}
+                    y={format!("{:.1}", y)} width={format!("{}", (c1 + 1 - c0).max(2))} height="6" data-tip={tip} />
+            });
+        }
     }
 
     let name = tl.lane_name(w);
@@ -536,6 +534,15 @@ fn truncate(s: &str, n: usize) -> String {
         let mut t: String = s.chars().take(n - 1).collect();
         t.push('…');
         t
+    }
+}
+
+fn marker_class(m: &Marker) -> &'static str {
+    match m.kind {
+        MarkerKind::Put { .. } => "mk-put",
+        MarkerKind::Get { .. } => "mk-get",
+        MarkerKind::Print | MarkerKind::Log => "mk-print",
+        _ => "mk-other",
     }
 }
 
