@@ -83,13 +83,16 @@ pub async fn start(size: usize) {
     if !with(|s| s.env.isolated) {
         return;
     }
+    // Both pools' Workers load the module at once: the scenario pool's are spawned first
+    // (spawning returns at once), then the supervisor's, which is what we wait for.
+    let scenario_pool = pool::build(size, "pool");
     let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
     if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
         let msg = format!("the worker pool could not start: {}", js_error_text(&e));
         with(|s| s.pool_state = PoolState::Failed(msg));
         return;
     }
-    with(|s| s.resize(size));
+    with(|s| s.install(scenario_pool));
 }
 
 pub fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
@@ -113,7 +116,11 @@ impl Session {
             live.ctx.cancel();
         }
         self.pool = None;
-        match pool::build(size, "pool") {
+        self.install(pool::build(size, "pool"));
+    }
+
+    fn install(&mut self, built: Result<Arc<ThreadPool>, String>) {
+        match built {
             Ok(p) => {
                 self.pool_state = PoolState::Ready {
                     size: p.current_num_threads(),
