@@ -42,17 +42,21 @@ impl<T> Clone for Pickled<T> {
 
 /// Serialize `value` for another process, recording a `Serialize` event (bytes, µs)
 /// for the calling worker.
+///
+/// The serializing always happens; only its timing is skipped when tracing is off, since
+/// the event that would carry it is not kept then (two clock reads per crossing).
 pub fn pickle<T: Serialize>(ctx: &RunCtx, value: &T) -> EngineResult<Pickled<T>> {
-    let t0 = Instant::now();
+    let t0 = ctx.recorder.enabled().then(Instant::now);
     let bytes = serde_json::to_vec(value).map_err(|e| EngineError::Serialize(e.to_string()))?;
-    let us = t0.elapsed().as_micros() as u64;
-    ctx.emit(
-        None,
-        EventKind::Serialize {
-            bytes: bytes.len() as u64,
-            us,
-        },
-    );
+    if let Some(t0) = t0 {
+        ctx.emit(
+            None,
+            EventKind::Serialize {
+                bytes: bytes.len() as u64,
+                us: t0.elapsed().as_micros() as u64,
+            },
+        );
+    }
     Ok(Pickled {
         bytes,
         _t: PhantomData,
@@ -61,17 +65,18 @@ pub fn pickle<T: Serialize>(ctx: &RunCtx, value: &T) -> EngineResult<Pickled<T>>
 
 /// Rebuild a value on the receiving side, recording a `Deserialize` event.
 pub fn unpickle<T: DeserializeOwned>(ctx: &RunCtx, p: &Pickled<T>) -> EngineResult<T> {
-    let t0 = Instant::now();
+    let t0 = ctx.recorder.enabled().then(Instant::now);
     let value =
         serde_json::from_slice(&p.bytes).map_err(|e| EngineError::Serialize(e.to_string()))?;
-    let us = t0.elapsed().as_micros() as u64;
-    ctx.emit(
-        None,
-        EventKind::Deserialize {
-            bytes: p.bytes.len() as u64,
-            us,
-        },
-    );
+    if let Some(t0) = t0 {
+        ctx.emit(
+            None,
+            EventKind::Deserialize {
+                bytes: p.bytes.len() as u64,
+                us: t0.elapsed().as_micros() as u64,
+            },
+        );
+    }
     Ok(value)
 }
 

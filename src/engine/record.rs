@@ -65,9 +65,16 @@ impl Recorder {
         self.enabled.load(Ordering::Relaxed)
     }
 
+    /// Whether an event of this kind would be recorded now (tracing on, or a kind the
+    /// console needs even untraced). Lets callers skip building what would be dropped.
+    #[inline]
+    pub fn keeps(&self, kind: &EventKind) -> bool {
+        self.enabled() || always_kept(kind)
+    }
+
     /// Record one event. Never blocks.
     pub fn record(&self, worker: WorkerId, object: Option<ObjectId>, kind: EventKind) {
-        if !self.enabled() && !always_kept(&kind) {
+        if !self.keeps(&kind) {
             return;
         }
         if self.len.load(Ordering::Relaxed) >= self.capacity {
