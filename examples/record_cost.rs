@@ -36,10 +36,19 @@ fn main() {
         let clock = ns_per_op(|_| {
             std::hint::black_box(Instant::now());
         });
+        let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let c = counter.clone();
+        let shared = ns_per_op(move |_| {
+            c.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            std::hint::black_box(Instant::now());
+        });
         let rec = Arc::new(Recorder::new(1));
         let r = rec.clone();
         let record = ns_per_op(move |w| r.record(w, Some(1), EventKind::LockAcquire));
         let drained = rec.drain_sorted().len();
-        println!("clock {clock:.1} ns/op, record {record:.1} ns/event ({drained} events)");
+        println!(
+            "clock {clock:.1} ns/op, clock + shared counter {shared:.1} ns/op, \
+             record {record:.1} ns/event ({drained} events)"
+        );
     }
 }
