@@ -118,6 +118,13 @@ fn main() -> EngineResult<()> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let threads = Threads::build(64)?;
 
+    // `BENCH_P7_ONCE=true|false`: one lock-heavy run, traced or not, and nothing else, so
+    // an instruction counter (valgrind) can compare the two without the machine's noise.
+    if let Ok(traced) = std::env::var("BENCH_P7_ONCE") {
+        workloads::lock_heavy_ms(&threads, 4, 20_000, traced == "true")?;
+        return Ok(());
+    }
+
     // P2: one worker's speed on the CPU kernel (the browser runs the same one).
     let iters: u64 = 200_000_000;
     if wanted("P2") {
