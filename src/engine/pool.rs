@@ -784,3 +784,112 @@ impl<R: Transferable> Iterator for Unordered<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::trace::MAIN_WORKER;
+
+    /// Fast dispatch keeps the trace whole: for every task, one submit, one start and one
+    /// successful end, in that order, and four real crossings for a process pool.
+    #[test]
+    fn every_task_is_traced_once_and_in_order() {
+        let th = Threads::build(4).unwrap();
+        let ctx = RunCtx::new();
+        let _main = ctx.enter(MAIN_WORKER);
+        let pool = Pool::new(&ctx, &th, PoolSpec::new(Flavour::Process, 3)).unwrap();
+        let n = 2_000u64;
+        let handles: Vec<_> = (0..n)
+            .map(|i| pool.apply_async(|x: u64| Ok(x * 2), i).unwrap())
+            .collect();
+        for (i, h) in handles.iter().enumerate() {
+            assert_eq!(h.take(None), Ok(2 * i as u64));
+        }
+        pool.close();
+        pool.join().unwrap();
+        let events = ctx.recorder.drain_sorted();
+        // Per task: the seqs of its submit, start and successful end.
+        let mut seen: std::collections::HashMap<u64, [Vec<u64>; 3]> = Default::default();
+        for e in &events {
+            let (task, at) = match e.kind {
+                EventKind::TaskSubmit { task } => (task, 0),
+                EventKind::TaskStart { task } => (task, 1),
+                EventKind::TaskEnd { task, ok: true } => (task, 2),
+                _ => continue,
+            };
+            seen.entry(task).or_default()[at].push(e.seq);
+        }
+        assert_eq!(seen.len() as u64, n);
+        for h in &handles {
+            let [submit, start, end] = &seen[&h.task()];
+            assert_eq!((submit.len(), start.len(), end.len()), (1, 1, 1));
+            assert!(
+                submit[0] < start[0] && start[0] < end[0],
+                "task {}",
+                h.task()
+            );
+        }
+        let crossings = |main: bool| {
+            events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.kind,
+                        EventKind::Serialize { .. } | EventKind::Deserialize { .. }
+                    ) && (e.worker == MAIN_WORKER) == main
+                })
+                .count() as u64
+        };
+        assert_eq!(
+            crossings(true),
+            2 * n,
+            "argument out, result back in, on main"
+        );
+        assert_eq!(
+            crossings(false),
+            2 * n,
+            "argument in, result out, on workers"
+        );
+    }
+
+    /// Tasks still queued when the pool is terminated all resolve (to an error), and the
+    /// ones already run keep their results: no handle is left waiting.
+    #[test]
+    fn terminate_resolves_every_handle() {
+        let th = Threads::build(2).unwrap();
+        let ctx = RunCtx::new();
+        let _main = ctx.enter(MAIN_WORKER);
+        let pool = Pool::new(&ctx, &th, PoolSpec::new(Flavour::Thread, 1)).unwrap();
+        let slow_ctx = ctx.clone();
+        let first = pool
+            .apply_async(
+                move |x: u64| {
+                    slow_ctx.sleep(std::time::Duration::from_millis(50))?;
+                    Ok(x)
+                },
+                7,
+            )
+            .unwrap();
+        let rest: Vec<_> = (0..200u64)
+            .map(|i| pool.apply_async(|x: u64| Ok(x), i).unwrap())
+            .collect();
+        pool.terminate().unwrap();
+        let mut abandoned = 0;
+        for (i, h) in rest.iter().enumerate() {
+            match h.take(Some(5.0)) {
+                Ok(v) => assert_eq!(v, i as u64),
+                Err(EngineError::Task(_)) => abandoned += 1,
+                Err(e) => panic!("task {i}: {e:?}"),
+            }
+        }
+        assert!(abandoned > 0, "the queued tasks were dropped, not run");
+        assert!(matches!(
+            first.take(Some(5.0)),
+            Ok(7) | Err(EngineError::Task(_))
+        ));
+        assert!(
+            pool.apply_async(|x: u64| Ok(x), 1).is_err(),
+            "no longer running"
+        );
+    }
+}
