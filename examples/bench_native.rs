@@ -3,6 +3,8 @@
 //! (`src/runtime/bench_workloads.rs`, included by path) plus the do_work table.
 //!
 //! `cargo run --profile release-native --example bench_native`
+//! (`BENCH_ONLY=P4,P7` for some figures only, `BENCH_P7_ONCE=true|false` for one
+//! lock-heavy run under an instruction counter).
 
 use concurrency_playground::engine::pool::{Pool, PoolSpec};
 use concurrency_playground::engine::run::RunCtx;
