@@ -3,6 +3,8 @@
 //! (`src/runtime/bench_workloads.rs`, included by path) plus the do_work table.
 //!
 //! `cargo run --profile release-native --example bench_native`
+//! (`BENCH_ONLY=P4,P7` for some figures only, `BENCH_P7_ONCE=true|false` for one
+//! lock-heavy run under an instruction counter).
 
 use concurrency_playground::engine::pool::{Pool, PoolSpec};
 use concurrency_playground::engine::run::RunCtx;
@@ -30,6 +32,14 @@ fn reps() -> usize {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5)
         .max(1)
+}
+
+/// `BENCH_ONLY=P4,P7` runs just those figures (profiling one figure without the rest).
+fn wanted(id: &str) -> bool {
+    match std::env::var("BENCH_ONLY") {
+        Ok(list) => list.split(',').any(|x| x.trim() == id),
+        Err(_) => true,
+    }
 }
 
 fn emit(id: &str, name: &str, value: f64, extra: &str) {
@@ -110,17 +120,31 @@ fn main() -> EngineResult<()> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let threads = Threads::build(64)?;
 
+    // `BENCH_P7_ONCE=true|false`: one lock-heavy run, traced or not, and nothing else, so
+    // an instruction counter (valgrind) can compare the two without the machine's noise.
+    if let Ok(traced) = std::env::var("BENCH_P7_ONCE") {
+        workloads::lock_heavy_ms(&threads, 4, 20_000, traced == "true")?;
+        return Ok(());
+    }
+
     // P2: one worker's speed on the CPU kernel (the browser runs the same one).
     let iters: u64 = 200_000_000;
-    let _ = workloads::cpu_split(&threads, 1, iters / 10)?;
-    let ms = med_of(reps, || {
-        workloads::cpu_split(&threads, 1, iters).map(|r| r.wall_ms)
-    })?;
-    emit("P2", "native_iters_per_us", iters as f64 / (ms * 1e3), "");
+    if wanted("P2") {
+        let _ = workloads::cpu_split(&threads, 1, iters / 10)?;
+        let ms = med_of(reps, || {
+            workloads::cpu_split(&threads, 1, iters).map(|r| r.wall_ms)
+        })?;
+        emit("P2", "native_iters_per_us", iters as f64 / (ms * 1e3), "");
+    }
 
     // P3: the do_work table, pool start included.
     let store = Arc::new(TempDirStore::new()?);
-    for (method, items) in [("fileio", 300u64), ("square", 2000u64)] {
+    let tables: &[(&str, u64)] = if wanted("P3") {
+        &[("fileio", 300), ("square", 2000)]
+    } else {
+        &[]
+    };
+    for &(method, items) in tables {
         for count in [50, cores] {
             for (kind, flavour) in [("thread", Flavour::Thread), ("process", Flavour::Process)] {
                 let fileio = method == "fileio";
@@ -143,6 +167,9 @@ fn main() -> EngineResult<()> {
     // P4: dispatch throughput, 2 workers, trivial task.
     let n = 20_000;
     for (flavour, fname) in [(Flavour::Process, "process"), (Flavour::Thread, "thread")] {
+        if !wanted("P4") {
+            break;
+        }
         for traced in [false, true] {
             let _ = workloads::dispatch_rate(&threads, flavour, 2, n, traced)?;
             let r = med_of(reps, || {
@@ -156,12 +183,19 @@ fn main() -> EngineResult<()> {
             );
         }
     }
-    let r = med_of(reps, || Ok(rayon_rate(&threads, n)))?;
-    emit("P4", "native_rayon_spawn_channel", r, "");
+    if wanted("P4") {
+        let r = med_of(reps, || Ok(rayon_rate(&threads, n)))?;
+        emit("P4", "native_rayon_spawn_channel", r, "");
+    }
 
     // P8: queue hand-off round trip between two workers.
-    let us = med_of(reps, || workloads::handoff_median_us(&threads, 5_000, 500))?;
-    emit("P8", "native_handoff_median_us", us, "");
+    if wanted("P8") {
+        let us = med_of(reps, || workloads::handoff_median_us(&threads, 5_000, 500))?;
+        emit("P8", "native_handoff_median_us", us, "");
+    }
+    if !wanted("P7") {
+        return Ok(());
+    }
 
     // P7: tracing overhead on a lock-heavy run.
     let (k, per) = (4, 20_000);

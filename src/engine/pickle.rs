@@ -17,17 +17,17 @@ use web_time::Instant;
 
 /// Serialized bytes of a `T`, on their way to the other side.
 pub struct Pickled<T> {
-    bytes: Vec<u8>,
+    bytes: Bytes,
     _t: PhantomData<fn() -> T>,
 }
 
 impl<T> Pickled<T> {
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.bytes.as_slice().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len() == 0
     }
 }
 
@@ -40,19 +40,80 @@ impl<T> Clone for Pickled<T> {
     }
 }
 
+/// How many serialized bytes are kept inline, without a heap allocation: enough for the
+/// numbers, short strings and small tuples most tasks pass, so sending them to a process
+/// costs the serializing itself and not an allocation on each side as well.
+const INLINE: usize = 30;
+
+/// A byte buffer that stays inline while small and moves to the heap when it grows.
+#[derive(Clone)]
+enum Bytes {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Vec<u8>),
+}
+
+impl Bytes {
+    fn new() -> Self {
+        Bytes::Inline {
+            len: 0,
+            buf: [0; INLINE],
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::Inline { len, buf } => &buf[..usize::from(*len)],
+            Bytes::Heap(v) => v,
+        }
+    }
+}
+
+impl std::io::Write for Bytes {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Bytes::Inline { len, buf } => {
+                let at = usize::from(*len);
+                match buf.get_mut(at..at + data.len()) {
+                    Some(dst) => {
+                        dst.copy_from_slice(data);
+                        *len += data.len() as u8;
+                    }
+                    None => {
+                        let mut v = Vec::with_capacity((at + data.len()).max(2 * INLINE));
+                        v.extend_from_slice(&buf[..at]);
+                        v.extend_from_slice(data);
+                        *self = Bytes::Heap(v);
+                    }
+                }
+            }
+            Bytes::Heap(v) => v.extend_from_slice(data),
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Serialize `value` for another process, recording a `Serialize` event (bytes, µs)
 /// for the calling worker.
+///
+/// The serializing always happens; only its timing is skipped when tracing is off, since
+/// the event that would carry it is not kept then (two clock reads per crossing).
 pub fn pickle<T: Serialize>(ctx: &RunCtx, value: &T) -> EngineResult<Pickled<T>> {
-    let t0 = Instant::now();
-    let bytes = serde_json::to_vec(value).map_err(|e| EngineError::Serialize(e.to_string()))?;
-    let us = t0.elapsed().as_micros() as u64;
-    ctx.emit(
-        None,
-        EventKind::Serialize {
-            bytes: bytes.len() as u64,
-            us,
-        },
-    );
+    let t0 = ctx.recorder.enabled().then(Instant::now);
+    let mut bytes = Bytes::new();
+    serde_json::to_writer(&mut bytes, value).map_err(|e| EngineError::Serialize(e.to_string()))?;
+    if let Some(t0) = t0 {
+        ctx.emit(
+            None,
+            EventKind::Serialize {
+                bytes: bytes.as_slice().len() as u64,
+                us: t0.elapsed().as_micros() as u64,
+            },
+        );
+    }
     Ok(Pickled {
         bytes,
         _t: PhantomData,
@@ -61,17 +122,18 @@ pub fn pickle<T: Serialize>(ctx: &RunCtx, value: &T) -> EngineResult<Pickled<T>>
 
 /// Rebuild a value on the receiving side, recording a `Deserialize` event.
 pub fn unpickle<T: DeserializeOwned>(ctx: &RunCtx, p: &Pickled<T>) -> EngineResult<T> {
-    let t0 = Instant::now();
-    let value =
-        serde_json::from_slice(&p.bytes).map_err(|e| EngineError::Serialize(e.to_string()))?;
-    let us = t0.elapsed().as_micros() as u64;
-    ctx.emit(
-        None,
-        EventKind::Deserialize {
-            bytes: p.bytes.len() as u64,
-            us,
-        },
-    );
+    let t0 = ctx.recorder.enabled().then(Instant::now);
+    let value = serde_json::from_slice(p.bytes.as_slice())
+        .map_err(|e| EngineError::Serialize(e.to_string()))?;
+    if let Some(t0) = t0 {
+        ctx.emit(
+            None,
+            EventKind::Deserialize {
+                bytes: p.len() as u64,
+                us: t0.elapsed().as_micros() as u64,
+            },
+        );
+    }
     Ok(value)
 }
 
@@ -143,5 +205,28 @@ impl<'de> Deserialize<'de> for NotPicklable {
         Err(serde::de::Error::custom(
             "a NotPicklable value cannot be rebuilt",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Strings whose JSON form is just under, at and over the inline size, and far over it,
+    /// written in one piece or in many: each comes back whole, with its exact byte count.
+    #[test]
+    fn round_trips_across_the_inline_limit() {
+        let ctx = RunCtx::new();
+        for n in [0, INLINE - 3, INLINE - 2, INLINE - 1, INLINE, 4 * INLINE] {
+            let s = "x".repeat(n);
+            let p = pickle(&ctx, &s).unwrap();
+            assert_eq!(p.len(), n + 2, "two quotes around {n} bytes");
+            assert_eq!(unpickle(&ctx, &p).unwrap(), s);
+            assert_eq!(unpickle(&ctx, &p.clone()).unwrap(), s);
+        }
+        let v: Vec<u64> = (0..50).collect();
+        let p = pickle(&ctx, &v).unwrap();
+        assert_eq!(p.len(), serde_json::to_vec(&v).unwrap().len());
+        assert_eq!(unpickle(&ctx, &p).unwrap(), v);
     }
 }

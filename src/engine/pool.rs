@@ -7,8 +7,12 @@
 //!
 //! All k workers are started when the pool is created, each on its own pool thread, so a
 //! pool of 50 really starts 50 workers and pays for it; creating more than the threads
-//! free is refused with `PoolTooSmall`. The job queue is a [`WaitCell`], so idle workers
-//! and callers of `get()` stop within the cancel budget when the run is cancelled.
+//! free is refused with `PoolTooSmall`.
+//!
+//! Dispatch is built for throughput: a task is one allocation, the job queue is lock-free,
+//! and nobody makes a system call for a task unless somebody is actually asleep (idle
+//! workers and callers of `get()` spin briefly before they park). Every park is a
+//! [`WaitCell`] wait, so parked workers and getters still stop within the cancel budget.
 
 use super::error::{EngineError, EngineResult};
 use super::pickle::Parcel;
@@ -16,12 +20,14 @@ use super::run::RunCtx;
 use super::trace::{EventKind, Flavour, ObjectId, ObjectKind};
 use super::wait::{deadline_after, WaitCell, Woken};
 use super::worker::{Threads, Worker, WorkerSpec};
+use crossbeam_queue::SegQueue;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::VecDeque;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, MutexGuard};
 
 /// Values that can be sent to a worker of either flavour.
 pub trait Transferable: Serialize + DeserializeOwned + Send + 'static {}
@@ -62,29 +68,148 @@ impl PoolSpec {
     }
 }
 
-struct Job {
-    run: Box<dyn FnOnce() + Send>,
+/// A queued task, type-erased. One allocation per task: the task's function, its packed
+/// argument and where its outcome goes all live in one box.
+trait Job: Send {
+    fn run(self: Box<Self>, ctx: &RunCtx, pool: ObjectId, flavour: Flavour);
     /// Called instead of `run` when the pool is terminated first, so nobody waits forever.
-    abandon: Box<dyn FnOnce() + Send>,
+    fn abandon(self: Box<Self>);
 }
 
-#[derive(Default)]
+struct Task<A, R, F, D> {
+    id: u64,
+    f: F,
+    arg: Parcel<A>,
+    deliver: D,
+    _result: PhantomData<fn() -> R>,
+}
+
+impl<A, R, F, D> Job for Task<A, R, F, D>
+where
+    A: Transferable,
+    R: Transferable,
+    F: FnOnce(A) -> EngineResult<R> + Send + 'static,
+    D: FnOnce(Outcome<R>) + Send + 'static,
+{
+    fn run(self: Box<Self>, ctx: &RunCtx, pool: ObjectId, flavour: Flavour) {
+        let Task {
+            id: task,
+            f,
+            arg,
+            deliver,
+            ..
+        } = *self;
+        ctx.emit(Some(pool), EventKind::TaskStart { task });
+        let out = arg.open(ctx).and_then(|a| {
+            let r = catch_unwind(AssertUnwindSafe(|| f(a)))
+                .unwrap_or_else(|_| Err(EngineError::Task(format!("task {task} panicked"))))?;
+            Parcel::pack(ctx, r, flavour)
+        });
+        ctx.emit(
+            Some(pool),
+            EventKind::TaskEnd {
+                task,
+                ok: out.is_ok(),
+            },
+        );
+        ctx.progress();
+        deliver(out);
+    }
+
+    fn abandon(self: Box<Self>) {
+        (self.deliver)(Err(EngineError::Task(
+            "the pool was terminated before this task ran".into(),
+        )))
+    }
+}
+
+const CLOSED: u8 = 1;
+const TERMINATED: u8 = 2;
+
+/// How many times an idle worker looks at the queue again before it parks. Parking and
+/// being woken cost two system calls and a context switch, far more than a trivial task;
+/// a short spin lets a worker pick up the next task of a burst without either.
+const IDLE_SPINS: u32 = 64;
+
+/// The job queue: lock-free, so submitting and taking never contend on a lock, plus a
+/// doorbell for the workers that found it empty and parked. A submitter rings only when
+/// somebody is parked, so a busy pool makes no system call per task.
 struct Jobs {
-    queue: VecDeque<Job>,
-    closed: bool,
-    terminated: bool,
+    queue: SegQueue<Box<dyn Job>>,
+    state: AtomicU8,
+    /// Workers parked (or about to park) on `bell`.
+    parked: AtomicUsize,
+    bell: WaitCell<()>,
+}
+
+impl Jobs {
+    fn new() -> Self {
+        Jobs {
+            queue: SegQueue::new(),
+            state: AtomicU8::new(0),
+            parked: AtomicUsize::new(0),
+            bell: WaitCell::new(()),
+        }
+    }
+
+    fn state(&self) -> u8 {
+        self.state.load(Ordering::Acquire)
+    }
+
+    fn push(&self, job: Box<dyn Job>) {
+        self.queue.push(job);
+        // Pairs with the fence in `park`: either the worker sees the job, or we see it parked.
+        fence(Ordering::SeqCst);
+        if self.parked.load(Ordering::SeqCst) > 0 {
+            self.ring(false);
+        }
+    }
+
+    /// Wake one parked worker (or all). Taking the bell's lock first means a worker between
+    /// its last look at the queue and its wait cannot miss the ring.
+    fn ring(&self, all: bool) {
+        drop(self.bell.lock());
+        if all {
+            self.bell.notify_all();
+        } else {
+            self.bell.notify_one();
+        }
+    }
+
+    /// Sleep until there is a job or the pool's state changes. Cancellable.
+    fn park(&self, ctx: &RunCtx) -> EngineResult<()> {
+        let g = self.bell.lock();
+        self.parked.fetch_add(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let waited = self.bell.wait_while(ctx, g, None, |_| {
+            self.queue.is_empty() && self.state.load(Ordering::Acquire) == 0
+        });
+        self.parked.fetch_sub(1, Ordering::SeqCst);
+        waited.map(|_| ())
+    }
+
+    fn set(&self, flag: u8) {
+        self.state.fetch_or(flag, Ordering::AcqRel);
+        self.ring(true);
+    }
+
+    /// Abandon every job not started yet.
+    fn abandon_pending(&self) {
+        while let Some(job) = self.queue.pop() {
+            job.abandon();
+        }
+    }
 }
 
 /// What a task hands back: its result, packed for the flavour, or its error.
 type Outcome<R> = EngineResult<Parcel<R>>;
-type Deliver<R> = Arc<dyn Fn(Outcome<R>) + Send + Sync>;
 
 pub struct Pool {
     ctx: Arc<RunCtx>,
     id: ObjectId,
     flavour: Flavour,
     workers: Vec<Worker>,
-    jobs: Arc<WaitCell<Jobs>>,
+    jobs: Arc<Jobs>,
     next_task: AtomicU64,
 }
 
@@ -112,7 +237,7 @@ impl Pool {
             .to_string()
         });
         let id = ctx.new_object(&label, ObjectKind::Pool);
-        let jobs = Arc::new(WaitCell::new(Jobs::default()));
+        let jobs = Arc::new(Jobs::new());
         let mut pool = Pool {
             ctx: ctx.clone(),
             id,
@@ -127,11 +252,11 @@ impl Pool {
                 (None, Flavour::Process) => Some(format!("ForkPoolWorker-{}", i + 1)),
                 (None, Flavour::Thread) => None,
             };
-            let (run, q) = (ctx.clone(), jobs.clone());
+            let (run, q, flavour) = (ctx.clone(), jobs.clone(), spec.flavour);
             let started = WorkerSpec::new(spec.flavour)
                 .name_opt(name)
                 .daemon(true)
-                .start(ctx, threads, move || work_loop(&run, &q));
+                .start(ctx, threads, move || work_loop(&run, &q, id, flavour));
             match started {
                 Ok(w) => pool.workers.push(w),
                 Err(e) => {
@@ -156,54 +281,33 @@ impl Pool {
     }
 
     /// Queue one task; `deliver` receives its outcome (or an error if it never runs).
-    fn submit<A, R, F>(&self, f: F, arg: A, deliver: Deliver<R>) -> EngineResult<u64>
+    fn submit<A, R, F, D>(&self, f: F, arg: A, deliver: D) -> EngineResult<u64>
     where
         A: Transferable,
         R: Transferable,
         F: FnOnce(A) -> EngineResult<R> + Send + 'static,
+        D: FnOnce(Outcome<R>) + Send + 'static,
     {
         self.ctx.check()?;
-        {
-            let j = self.jobs.lock();
-            if j.closed || j.terminated {
-                return Err(EngineError::Invalid("ValueError: Pool not running".into()));
-            }
+        if self.jobs.state() != 0 {
+            return Err(EngineError::Invalid("ValueError: Pool not running".into()));
         }
         let task = self.next_task.fetch_add(1, Ordering::Relaxed);
-        let parcel = Parcel::pack(&self.ctx, arg, self.flavour)?;
+        let arg = Parcel::pack(&self.ctx, arg, self.flavour)?;
         self.ctx.emit(Some(self.id), EventKind::TaskSubmit { task });
-        let (ctx, pool, flavour) = (self.ctx.clone(), self.id, self.flavour);
-        let on_abandon = deliver.clone();
-        let run = move || {
-            ctx.emit(Some(pool), EventKind::TaskStart { task });
-            let out = parcel.open(&ctx).and_then(|a| {
-                let r = catch_unwind(AssertUnwindSafe(|| f(a)))
-                    .unwrap_or_else(|_| Err(EngineError::Task(format!("task {task} panicked"))))?;
-                Parcel::pack(&ctx, r, flavour)
-            });
-            ctx.emit(
-                Some(pool),
-                EventKind::TaskEnd {
-                    task,
-                    ok: out.is_ok(),
-                },
-            );
-            ctx.progress();
-            deliver(out);
-        };
-        let abandon = move || {
-            on_abandon(Err(EngineError::Task(
-                "the pool was terminated before this task ran".into(),
-            )))
-        };
-        self.jobs.lock().queue.push_back(Job {
-            run: Box::new(run),
-            abandon: Box::new(abandon),
-        });
-        self.jobs.notify_one();
+        self.jobs.push(Box::new(Task {
+            id: task,
+            f,
+            arg,
+            deliver,
+            _result: PhantomData,
+        }));
+        // A terminate that raced with this submit: nobody will run the task, so say so.
+        if self.jobs.state() & TERMINATED != 0 {
+            self.jobs.abandon_pending();
+        }
         Ok(task)
     }
-
     /// `apply_async(f, (arg,))`: queue `f(arg)` and return a handle on its result.
     pub fn apply_async<A, R, F>(&self, f: F, arg: A) -> EngineResult<AsyncResult<R>>
     where
@@ -211,13 +315,9 @@ impl Pool {
         R: Transferable,
         F: FnOnce(A) -> EngineResult<R> + Send + 'static,
     {
-        let cell = Arc::new(WaitCell::new(Slot::<R> {
-            out: None,
-            watchers: Vec::new(),
-        }));
+        let cell = Arc::new(ResultCell::new());
         let target = cell.clone();
-        let deliver: Deliver<R> = Arc::new(move |out| fill(&target, out));
-        let task = self.submit(f, arg, deliver)?;
+        let task = self.submit(f, arg, move |out| target.fill(out))?;
         Ok(AsyncResult {
             ctx: self.ctx.clone(),
             task,
@@ -241,17 +341,18 @@ impl Pool {
     }
 
     /// Queue `items` in chunks of `chunksize` (one task per chunk).
-    fn chunked<A, R, F>(
+    fn chunked<A, R, F, D>(
         &self,
         f: F,
         items: Vec<A>,
         chunksize: Option<usize>,
-        mut deliver_for: impl FnMut(usize) -> Deliver<Vec<R>>,
+        mut deliver_for: impl FnMut(usize) -> D,
     ) -> EngineResult<usize>
     where
         A: Transferable,
         R: Transferable,
         F: Fn(A) -> EngineResult<R> + Send + Sync + 'static,
+        D: FnOnce(Outcome<Vec<R>>) + Send + 'static,
     {
         let size = match chunksize {
             Some(0) => {
@@ -310,13 +411,10 @@ impl Pool {
     {
         let mut cells = Vec::new();
         self.chunked(f, items, chunksize, |_| {
-            let cell = Arc::new(WaitCell::new(Slot::<Vec<R>> {
-                out: None,
-                watchers: Vec::new(),
-            }));
+            let cell = Arc::new(ResultCell::<Vec<R>>::new());
             let target = cell.clone();
             cells.push(cell);
-            Arc::new(move |out| fill(&target, out))
+            move |out| target.fill(out)
         })?;
         Ok(Ordered {
             ctx: self.ctx.clone(),
@@ -339,12 +437,13 @@ impl Pool {
     {
         let done: Arc<WaitCell<VecDeque<Outcome<Vec<R>>>>> =
             Arc::new(WaitCell::new(VecDeque::new()));
-        let sink = done.clone();
-        let deliver: Deliver<Vec<R>> = Arc::new(move |out| {
-            sink.lock().push_back(out);
-            sink.notify_all();
-        });
-        let chunks = self.chunked(f, items, chunksize, |_| deliver.clone())?;
+        let chunks = self.chunked(f, items, chunksize, |_| {
+            let sink = done.clone();
+            move |out| {
+                sink.lock().push_back(out);
+                sink.notify_all();
+            }
+        })?;
         Ok(Unordered {
             ctx: self.ctx.clone(),
             done,
@@ -355,8 +454,7 @@ impl Pool {
 
     /// No more tasks; workers leave once the queue is empty.
     pub fn close(&self) {
-        self.jobs.lock().closed = true;
-        self.jobs.notify_all();
+        self.jobs.set(CLOSED);
     }
 
     /// Drop the tasks not started yet (their results become errors) and stop the workers
@@ -368,27 +466,17 @@ impl Pool {
     }
 
     fn stop(&self, also_close: bool) {
-        let pending: Vec<Job> = {
-            let mut j = self.jobs.lock();
-            j.terminated = true;
-            j.closed |= also_close;
-            j.queue.drain(..).collect()
-        };
-        self.jobs.notify_all();
-        for job in pending {
-            (job.abandon)();
-        }
+        self.jobs
+            .set(TERMINATED | if also_close { CLOSED } else { 0 });
+        self.jobs.abandon_pending();
     }
 
     /// Wait for the workers to exit. As in Python, the pool must be closed or terminated.
     pub fn join(&self) -> EngineResult<()> {
-        {
-            let j = self.jobs.lock();
-            if !j.closed && !j.terminated {
-                return Err(EngineError::Invalid(
-                    "ValueError: Pool is still running (call close() or terminate() first)".into(),
-                ));
-            }
+        if self.jobs.state() == 0 {
+            return Err(EngineError::Invalid(
+                "ValueError: Pool is still running (call close() or terminate() first)".into(),
+            ));
         }
         self.join_workers()
     }
@@ -405,53 +493,124 @@ impl Drop for Pool {
     /// Like Python's pool finalizer: a pool dropped while running is terminated (without
     /// waiting), so its workers give their threads back.
     fn drop(&mut self) {
-        let running = {
-            let j = self.jobs.lock();
-            !j.closed && !j.terminated
-        };
-        if running {
+        if self.jobs.state() == 0 {
             self.stop(false);
         }
     }
 }
 
 /// A worker's life in a pool: take a job, run it, until closed and empty, or terminated.
-fn work_loop(ctx: &RunCtx, jobs: &WaitCell<Jobs>) -> EngineResult<i32> {
+fn work_loop(ctx: &RunCtx, jobs: &Jobs, pool: ObjectId, flavour: Flavour) -> EngineResult<i32> {
+    let mut idle_looks = 0;
     loop {
-        let job = {
-            let g = jobs.lock();
-            let (mut g, _) = jobs.wait_while(ctx, g, None, |j| {
-                j.queue.is_empty() && !j.closed && !j.terminated
-            })?;
-            if g.terminated {
-                return Ok(0);
+        // Read the state before popping: a job queued before `close()` is then seen.
+        let state = jobs.state();
+        if state & TERMINATED != 0 {
+            return Ok(0);
+        }
+        if let Some(job) = jobs.queue.pop() {
+            idle_looks = 0;
+            job.run(ctx, pool, flavour);
+            continue;
+        }
+        if state & CLOSED != 0 {
+            return Ok(0);
+        }
+        ctx.check()?;
+        if idle_looks < IDLE_SPINS {
+            idle_looks += 1;
+            if idle_looks % 8 == 0 {
+                // Give the core to the submitter when the workers outnumber the cores.
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
             }
-            match g.queue.pop_front() {
-                Some(job) => job,
-                None => return Ok(0),
-            }
-        };
-        (job.run)();
+            continue;
+        }
+        idle_looks = 0;
+        jobs.park(ctx)?;
     }
 }
 
 /// The shared slot of one task's outcome, and who wants to hear about it.
-pub(crate) struct Slot<R> {
+struct Slot<R> {
     out: Option<Outcome<R>>,
     /// `as_completed` iterators waiting on this task: (their queue, our position).
     watchers: Vec<(Arc<WaitCell<VecDeque<usize>>>, usize)>,
 }
 
-fn fill<R>(cell: &WaitCell<Slot<R>>, out: Outcome<R>) {
-    let watchers = {
-        let mut s = cell.lock();
-        s.out = Some(out);
-        std::mem::take(&mut s.watchers)
-    };
-    cell.notify_all();
-    for (q, i) in watchers {
-        q.lock().push_back(i);
-        q.notify_all();
+/// How many times a caller of `get()` looks again before it parks (see [`IDLE_SPINS`]).
+const RESULT_SPINS: u32 = 64;
+
+/// One task's outcome, with a lock-free "ready" flag so a `get()` of a finished task takes
+/// no wait at all, and a count of parked getters so a worker finishing a task nobody waits
+/// for yet makes no system call to wake anyone.
+pub(crate) struct ResultCell<R> {
+    ready: AtomicBool,
+    parked: AtomicUsize,
+    slot: WaitCell<Slot<R>>,
+}
+
+impl<R> ResultCell<R> {
+    fn new() -> Self {
+        ResultCell {
+            ready: AtomicBool::new(false),
+            parked: AtomicUsize::new(0),
+            slot: WaitCell::new(Slot {
+                out: None,
+                watchers: Vec::new(),
+            }),
+        }
+    }
+
+    fn fill(&self, out: Outcome<R>) {
+        let watchers = {
+            let mut s = self.slot.lock();
+            s.out = Some(out);
+            self.ready.store(true, Ordering::Release);
+            std::mem::take(&mut s.watchers)
+        };
+        // A getter counts itself under the slot's lock before it waits, so after our
+        // critical section it is either counted here or will find the outcome itself.
+        if self.parked.load(Ordering::Acquire) > 0 {
+            self.slot.notify_all();
+        }
+        for (q, i) in watchers {
+            q.lock().push_back(i);
+            q.notify_all();
+        }
+    }
+
+    fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Wait until the outcome is in (or `deadline` passes) and lock the slot. Cancellable.
+    fn wait_locked(
+        &self,
+        ctx: &RunCtx,
+        deadline: Option<web_time::Instant>,
+    ) -> EngineResult<(MutexGuard<'_, Slot<R>>, Woken)> {
+        if !self.is_ready() && deadline.is_none() {
+            for i in 1..=RESULT_SPINS {
+                if self.is_ready() {
+                    break;
+                }
+                if i % 8 == 0 {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        }
+        let g = self.slot.lock();
+        if g.out.is_some() {
+            return Ok((g, Woken::Ready));
+        }
+        self.parked.fetch_add(1, Ordering::AcqRel);
+        let waited = self.slot.wait_while(ctx, g, deadline, |s| s.out.is_none());
+        self.parked.fetch_sub(1, Ordering::AcqRel);
+        waited
     }
 }
 
@@ -459,7 +618,7 @@ fn fill<R>(cell: &WaitCell<Slot<R>>, out: Outcome<R>) {
 pub struct AsyncResult<R> {
     ctx: Arc<RunCtx>,
     task: u64,
-    cell: Arc<WaitCell<Slot<R>>>,
+    cell: Arc<ResultCell<R>>,
 }
 
 impl<R> Clone for AsyncResult<R> {
@@ -479,21 +638,18 @@ impl<R: Transferable> AsyncResult<R> {
     }
 
     pub fn ready(&self) -> bool {
-        self.cell.lock().out.is_some()
+        self.cell.is_ready()
     }
 
     /// `None` until ready; then whether the task succeeded.
     pub fn successful(&self) -> Option<bool> {
-        self.cell.lock().out.as_ref().map(|o| o.is_ok())
+        self.cell.slot.lock().out.as_ref().map(|o| o.is_ok())
     }
 
     /// Wait until ready or `timeout` seconds pass; whether it is ready.
     pub fn wait(&self, timeout: Option<f64>) -> EngineResult<bool> {
         let deadline = deadline_after(timeout)?;
-        let g = self.cell.lock();
-        let (g, woken) = self
-            .cell
-            .wait_while(&self.ctx, g, deadline, |s| s.out.is_none())?;
+        let (g, woken) = self.cell.wait_locked(&self.ctx, deadline)?;
         drop(g);
         Ok(woken == Woken::Ready)
     }
@@ -505,10 +661,7 @@ impl<R: Transferable> AsyncResult<R> {
         R: Clone,
     {
         let deadline = deadline_after(timeout)?;
-        let g = self.cell.lock();
-        let (g, woken) = self
-            .cell
-            .wait_while(&self.ctx, g, deadline, |s| s.out.is_none())?;
+        let (g, woken) = self.cell.wait_locked(&self.ctx, deadline)?;
         if woken == Woken::TimedOut {
             return Err(EngineError::Timeout);
         }
@@ -526,7 +679,7 @@ impl<R: Transferable> AsyncResult<R> {
 
     /// The task's error, if it has ended with one (a copy; the result stays).
     pub fn error(&self) -> Option<EngineError> {
-        match &self.cell.lock().out {
+        match &self.cell.slot.lock().out {
             Some(Err(e)) => Some(e.clone()),
             _ => None,
         }
@@ -534,7 +687,7 @@ impl<R: Transferable> AsyncResult<R> {
 
     /// Register an `as_completed` queue to hear when this task ends.
     pub(crate) fn watch(&self, queue: &Arc<WaitCell<VecDeque<usize>>>, position: usize) {
-        let mut s = self.cell.lock();
+        let mut s = self.cell.slot.lock();
         if s.out.is_some() {
             drop(s);
             queue.lock().push_back(position);
@@ -547,11 +700,10 @@ impl<R: Transferable> AsyncResult<R> {
 
 fn take_from<R: Transferable>(
     ctx: &RunCtx,
-    cell: &WaitCell<Slot<R>>,
+    cell: &ResultCell<R>,
     deadline: Option<web_time::Instant>,
 ) -> EngineResult<R> {
-    let g = cell.lock();
-    let (mut g, woken) = cell.wait_while(ctx, g, deadline, |s| s.out.is_none())?;
+    let (mut g, woken) = cell.wait_locked(ctx, deadline)?;
     if woken == Woken::TimedOut {
         return Err(EngineError::Timeout);
     }
@@ -569,7 +721,7 @@ fn take_from<R: Transferable>(
 /// `imap`'s iterator: results in submission order.
 pub struct Ordered<R> {
     ctx: Arc<RunCtx>,
-    chunks: VecDeque<Arc<WaitCell<Slot<Vec<R>>>>>,
+    chunks: VecDeque<Arc<ResultCell<Vec<R>>>>,
     current: VecDeque<R>,
 }
 
@@ -630,5 +782,114 @@ impl<R: Transferable> Iterator for Unordered<R> {
                 None => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::trace::MAIN_WORKER;
+
+    /// Fast dispatch keeps the trace whole: for every task, one submit, one start and one
+    /// successful end, in that order, and four real crossings for a process pool.
+    #[test]
+    fn every_task_is_traced_once_and_in_order() {
+        let th = Threads::build(4).unwrap();
+        let ctx = RunCtx::new();
+        let _main = ctx.enter(MAIN_WORKER);
+        let pool = Pool::new(&ctx, &th, PoolSpec::new(Flavour::Process, 3)).unwrap();
+        let n = 2_000u64;
+        let handles: Vec<_> = (0..n)
+            .map(|i| pool.apply_async(|x: u64| Ok(x * 2), i).unwrap())
+            .collect();
+        for (i, h) in handles.iter().enumerate() {
+            assert_eq!(h.take(None), Ok(2 * i as u64));
+        }
+        pool.close();
+        pool.join().unwrap();
+        let events = ctx.recorder.drain_sorted();
+        // Per task: the seqs of its submit, start and successful end.
+        let mut seen: std::collections::HashMap<u64, [Vec<u64>; 3]> = Default::default();
+        for e in &events {
+            let (task, at) = match e.kind {
+                EventKind::TaskSubmit { task } => (task, 0),
+                EventKind::TaskStart { task } => (task, 1),
+                EventKind::TaskEnd { task, ok: true } => (task, 2),
+                _ => continue,
+            };
+            seen.entry(task).or_default()[at].push(e.seq);
+        }
+        assert_eq!(seen.len() as u64, n);
+        for h in &handles {
+            let [submit, start, end] = &seen[&h.task()];
+            assert_eq!((submit.len(), start.len(), end.len()), (1, 1, 1));
+            assert!(
+                submit[0] < start[0] && start[0] < end[0],
+                "task {}",
+                h.task()
+            );
+        }
+        let crossings = |main: bool| {
+            events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.kind,
+                        EventKind::Serialize { .. } | EventKind::Deserialize { .. }
+                    ) && (e.worker == MAIN_WORKER) == main
+                })
+                .count() as u64
+        };
+        assert_eq!(
+            crossings(true),
+            2 * n,
+            "argument out, result back in, on main"
+        );
+        assert_eq!(
+            crossings(false),
+            2 * n,
+            "argument in, result out, on workers"
+        );
+    }
+
+    /// Tasks still queued when the pool is terminated all resolve (to an error), and the
+    /// ones already run keep their results: no handle is left waiting.
+    #[test]
+    fn terminate_resolves_every_handle() {
+        let th = Threads::build(2).unwrap();
+        let ctx = RunCtx::new();
+        let _main = ctx.enter(MAIN_WORKER);
+        let pool = Pool::new(&ctx, &th, PoolSpec::new(Flavour::Thread, 1)).unwrap();
+        let slow_ctx = ctx.clone();
+        let first = pool
+            .apply_async(
+                move |x: u64| {
+                    slow_ctx.sleep(std::time::Duration::from_millis(50))?;
+                    Ok(x)
+                },
+                7,
+            )
+            .unwrap();
+        let rest: Vec<_> = (0..200u64)
+            .map(|i| pool.apply_async(|x: u64| Ok(x), i).unwrap())
+            .collect();
+        pool.terminate().unwrap();
+        let mut abandoned = 0;
+        for (i, h) in rest.iter().enumerate() {
+            match h.take(Some(5.0)) {
+                Ok(v) => assert_eq!(v, i as u64),
+                Err(EngineError::Task(_)) => abandoned += 1,
+                Err(e) => panic!("task {i}: {e:?}"),
+            }
+        }
+        assert!(abandoned > 0, "the queued tasks were dropped, not run");
+        assert!(matches!(
+            first.take(Some(5.0)),
+            Ok(7) | Err(EngineError::Task(_))
+        ));
+        assert!(
+            pool.apply_async(|x: u64| Ok(x), 1).is_err(),
+            "no longer running"
+        );
     }
 }

@@ -11,21 +11,33 @@
 
 use super::trace::{Event, EventKind, ObjectId, WorkerId};
 use crossbeam_queue::SegQueue;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use web_time::Instant;
 
 /// Default soft capacity: 4M events (about 300 MB at worst), far above what a drained run holds.
 pub const DEFAULT_CAPACITY: usize = 4 << 20;
 
+/// Keeps a hot atomic on its own cache line, so that recording (which every worker does
+/// at once) does not also evict the read-mostly fields (`enabled`, `capacity`) from every
+/// core's cache, and draining does not disturb recording.
+#[repr(align(128))]
+#[derive(Default)]
+struct Line<T>(T);
+
 pub struct Recorder {
     run: u32,
     origin: Instant,
-    seq: AtomicU64,
-    queue: SegQueue<Event>,
-    len: AtomicUsize,
     capacity: usize,
-    dropped: AtomicU64,
     enabled: AtomicBool,
+    /// The next sequence number: the one read-modify-write every recorded event pays.
+    seq: Line<AtomicU64>,
+    queue: SegQueue<Event>,
+    /// Events popped by drains so far, and events ever dropped: with `seq` they give the
+    /// queue's length without a second shared counter touched on every event.
+    drained: Line<AtomicU64>,
+    lost_total: AtomicU64,
+    /// Dropped since the last drain, reported by it.
+    dropped: AtomicU64,
 }
 
 impl Recorder {
@@ -37,12 +49,13 @@ impl Recorder {
         Recorder {
             run,
             origin: Instant::now(),
-            seq: AtomicU64::new(0),
-            queue: SegQueue::new(),
-            len: AtomicUsize::new(0),
             capacity: capacity.max(1),
-            dropped: AtomicU64::new(0),
             enabled: AtomicBool::new(true),
+            seq: Line::default(),
+            queue: SegQueue::new(),
+            drained: Line::default(),
+            lost_total: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
         }
     }
 
@@ -51,8 +64,10 @@ impl Recorder {
     }
 
     /// Microseconds since the run started.
+    /// (Whole seconds and sub-second micros: no 128-bit division on every event.)
     pub fn now_us(&self) -> u64 {
-        self.origin.elapsed().as_micros() as u64
+        let d = self.origin.elapsed();
+        d.as_secs() * 1_000_000 + u64::from(d.subsec_micros())
     }
 
     /// Turn tracing off (benchmarks of untraced runs). Prints and run start/end are
@@ -65,18 +80,31 @@ impl Recorder {
         self.enabled.load(Ordering::Relaxed)
     }
 
+    /// Whether an event of this kind would be recorded now (tracing on, or a kind the
+    /// console needs even untraced). Lets callers skip building what would be dropped.
+    #[inline]
+    pub fn keeps(&self, kind: &EventKind) -> bool {
+        self.enabled() || always_kept(kind)
+    }
+
     /// Record one event. Never blocks.
     pub fn record(&self, worker: WorkerId, object: Option<ObjectId>, kind: EventKind) {
-        if !self.enabled() && !always_kept(&kind) {
+        if !self.keeps(&kind) {
             return;
         }
-        if self.len.load(Ordering::Relaxed) >= self.capacity {
+        let seq = self.seq.0.fetch_add(1, Ordering::Relaxed);
+        // Soft bound: concurrent drains and drops make this length approximate, never
+        // unbounded. A dropped event keeps its number (a gap in `seq`), which the
+        // `Dropped` report then accounts for.
+        let queued = seq
+            .saturating_sub(self.drained.0.load(Ordering::Relaxed))
+            .saturating_sub(self.lost_total.load(Ordering::Relaxed));
+        if queued >= self.capacity as u64 {
             self.dropped.fetch_add(1, Ordering::Relaxed);
+            self.lost_total.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let t_us = self.now_us();
-        self.len.fetch_add(1, Ordering::Relaxed);
         self.queue.push(Event {
             run: self.run,
             seq,
@@ -89,7 +117,7 @@ impl Recorder {
 
     /// Events recorded so far (including dropped ones).
     pub fn recorded(&self) -> u64 {
-        self.seq.load(Ordering::Relaxed)
+        self.seq.0.load(Ordering::Relaxed)
     }
 
     pub fn dropped(&self) -> u64 {
@@ -109,7 +137,7 @@ impl Recorder {
                 None => break,
             }
         }
-        self.len.fetch_sub(n, Ordering::Relaxed);
+        self.drained.0.fetch_add(n as u64, Ordering::Relaxed);
         let lost = self.dropped.swap(0, Ordering::Relaxed);
         if lost > 0 {
             out.push(Event {

@@ -113,7 +113,14 @@ impl RunCtx {
     // ---- recording -------------------------------------------------------------------
 
     /// Record an event for the calling worker.
+    ///
+    /// With tracing off, most kinds are dropped before the thread-local lookup of the
+    /// calling worker, so an untraced hot path pays one relaxed load per event.
+    #[inline]
     pub fn emit(&self, object: Option<ObjectId>, kind: EventKind) {
+        if !self.recorder.keeps(&kind) {
+            return;
+        }
         self.recorder.record(current_worker_or_main(), object, kind);
     }
 
