@@ -4,6 +4,7 @@
 //!
 //! Lives on the main thread only (a thread-local), so the UI can reach it without locks.
 
+use super::opfs::OpfsStore;
 use super::{env, pool};
 use crate::engine::run::RunCtx;
 use crate::engine::trace::{EventKind, Outcome};
@@ -34,6 +35,9 @@ pub enum PoolState {
 pub struct Session {
     pub env: env::Environment,
     pub pool_state: PoolState,
+    /// The page can reach the Origin Private File System, so pool Workers open scratch
+    /// files there and file work goes to [`OpfsStore`] (which still counts any fallback).
+    pub opfs: bool,
     pool: Option<Arc<ThreadPool>>,
     live: Option<LiveRun>,
 }
@@ -69,6 +73,7 @@ pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
             Session {
                 env,
                 pool_state,
+                opfs: false,
                 pool: None,
                 live: None,
             }
@@ -83,8 +88,14 @@ pub async fn start(size: usize) {
     if !with(|s| s.env.isolated) {
         return;
     }
+    // Clearing old scratch files overlaps starting the supervisor's Workers, and ends
+    // before the scenario pool's Workers create theirs.
+    let sweep = pool::sweep_scratch();
     let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
-    if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
+    let started = wasm_bindgen_futures::JsFuture::from(promise).await;
+    let opfs = sweep.await;
+    with(|s| s.opfs = opfs);
+    if let Err(e) = started {
         let msg = format!("the worker pool could not start: {}", js_error_text(&e));
         with(|s| s.pool_state = PoolState::Failed(msg));
         return;
@@ -190,12 +201,17 @@ impl Session {
         let finished = Arc::new(AtomicBool::new(false));
         let supervision = Arc::new(Supervision::default());
         let threads = Threads::new(pool);
+        let opfs = self.opfs;
         {
             let (ctx, supervision, finished) = (ctx.clone(), supervision.clone(), finished.clone());
             rayon::spawn(move || {
-                // The browser offers no synchronous file system to the engine yet: file
-                // work goes to memory, and the do-work lesson says so.
-                let files: Arc<dyn FileStore> = Arc::new(MemStore::default());
+                // OPFS where the page has it (each pool Worker then holds a scratch file),
+                // memory otherwise; the do-work lesson reports where the files really went.
+                let files: Arc<dyn FileStore> = if opfs {
+                    Arc::new(OpfsStore::default())
+                } else {
+                    Arc::new(MemStore::default())
+                };
                 main_program(&ctx, &threads, files, scenario, &config, &supervision);
                 finished.store(true, Ordering::SeqCst);
             });
