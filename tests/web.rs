@@ -113,12 +113,13 @@ async fn a_pool_worker_round_trips_a_file_through_its_opfs_scratch_file() {
 
 /// Not a check: how long a 50-Worker pool takes to have every thread running, with and
 /// without each Worker opening its OPFS scratch file first. Run it on purpose:
-/// `cargo test --target wasm32-unknown-unknown --test web -- --include-ignored pool_start`.
+/// `WASM_BINDGEN_TEST_TIMEOUT=300 cargo test --target wasm32-unknown-unknown --test web --
+/// --include-ignored --nocapture pool_start`.
 #[wasm_bindgen_test]
 #[ignore]
 async fn pool_start_with_and_without_scratch_files() {
     let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-    for round in 0..6 {
+    for round in 0..8 {
         let scratch = round % 2 == 0;
         let started = js_sys::Date::now();
         let web = pool::build_with_scratch(50, "start", scratch).expect("pool builds");

@@ -137,18 +137,19 @@ pub fn take_notices() -> Vec<WorkerNotice> {
 
 /// Build a pool of `size` Web Worker threads. Never blocks: the Workers start
 /// asynchronously, and work spawned before they are up simply waits in rayon's queue.
-/// Each Worker opens its own OPFS scratch file where the browser offers one.
-pub fn build(size: usize, label: &str) -> Result<Arc<ThreadPool>, String> {
-    build_counted(size, label).map(|p| p.pool)
+/// With `scratch`, each Worker first opens its own OPFS scratch file where the browser
+/// offers one (the file-I/O lessons write through it, see [`super::opfs`]); pools that
+/// do no file work skip that, since it adds to their start-up.
+pub fn build(size: usize, label: &str, scratch: bool) -> Result<Arc<ThreadPool>, String> {
+    build_with_scratch(size, label, scratch).map(|p| p.pool)
 }
 
-/// [`build`], keeping the pool's count of live threads.
+/// [`build`] with scratch files, keeping the pool's count of live threads.
 pub fn build_counted(size: usize, label: &str) -> Result<WebPool, String> {
     build_with_scratch(size, label, true)
 }
 
-/// [`build_counted`], saying whether each Worker opens an OPFS scratch file before it
-/// starts its thread (the file-I/O lessons write through it, see [`super::opfs`]).
+/// [`build`], keeping the pool's count of live threads.
 pub fn build_with_scratch(size: usize, label: &str, scratch: bool) -> Result<WebPool, String> {
     if !super::env::cross_origin_isolated() {
         return Err(super::env::NOT_ISOLATED.to_string());

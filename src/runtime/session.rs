@@ -39,6 +39,8 @@ pub struct Session {
     /// files there and file work goes to [`OpfsStore`] (which still counts any fallback).
     pub opfs: bool,
     pool: Option<Arc<ThreadPool>>,
+    /// The scenario pool's Workers were asked to open OPFS scratch files.
+    pool_scratch: bool,
     live: Option<LiveRun>,
 }
 
@@ -75,6 +77,7 @@ pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
                 pool_state,
                 opfs: false,
                 pool: None,
+                pool_scratch: false,
                 live: None,
             }
         });
@@ -117,6 +120,11 @@ impl Session {
     /// Replace the scenario pool with one of `size` threads. The old pool's Workers end
     /// and close once their current jobs finish (a live run is cancelled first).
     pub fn resize(&mut self, size: usize) {
+        self.rebuild(size, self.pool_scratch);
+    }
+
+    /// [`Session::resize`], saying whether the new pool's Workers open OPFS scratch files.
+    fn rebuild(&mut self, size: usize, scratch: bool) {
         if !self.env.isolated {
             return;
         }
@@ -124,12 +132,13 @@ impl Session {
             live.ctx.cancel();
         }
         self.pool = None;
-        match pool::build(size, "pool") {
+        match pool::build(size, "pool", scratch) {
             Ok(p) => {
                 self.pool_state = PoolState::Ready {
                     size: p.current_num_threads(),
                 };
                 self.pool = Some(p);
+                self.pool_scratch = scratch;
             }
             Err(e) => self.pool_state = PoolState::Failed(e),
         }
@@ -163,14 +172,22 @@ impl Session {
     /// Make sure the scenario pool has exactly `size` threads (a run needs one per
     /// logical worker that may block). Rebuilding costs tens of milliseconds.
     pub fn ensure_pool(&mut self, size: usize) -> Result<Arc<ThreadPool>, String> {
+        self.ensure_pool_for(size, false)
+    }
+
+    /// [`Session::ensure_pool`]; with `files`, the pool's Workers must also hold OPFS
+    /// scratch files (a pool built without them is rebuilt).
+    fn ensure_pool_for(&mut self, size: usize, files: bool) -> Result<Arc<ThreadPool>, String> {
         match (&self.pool, &self.pool_state) {
-            (Some(p), _) if p.current_num_threads() == size => Ok(p.clone()),
+            (Some(p), _) if p.current_num_threads() == size && (self.pool_scratch || !files) => {
+                Ok(p.clone())
+            }
             (_, PoolState::Unavailable(m)) | (None, PoolState::Failed(m)) => Err(m.clone()),
             (None, PoolState::Starting) => {
                 Err("the worker pool is still starting; try again in a moment".to_string())
             }
             _ => {
-                self.resize(size);
+                self.rebuild(size, files);
                 self.pool.clone().ok_or_else(|| match &self.pool_state {
                     PoolState::Failed(m) => m.clone(),
                     _ => "the worker pool could not be rebuilt".to_string(),
@@ -188,7 +205,9 @@ impl Session {
         opts: RunOptions,
     ) -> Result<LiveRun, String> {
         let need = (scenario.threads_needed)(&config).clamp(1, pool::MAX_POOL);
-        let pool = self.ensure_pool(need)?;
+        // A scenario with file items (do-work) writes to OPFS where the page has it.
+        let opfs = self.opfs && scenario.info.knob("file-items").is_some();
+        let pool = self.ensure_pool_for(need, opfs)?;
         if super::crash::take_armed() {
             super::crash::trap_one_worker(&pool);
         }
@@ -201,7 +220,6 @@ impl Session {
         let finished = Arc::new(AtomicBool::new(false));
         let supervision = Arc::new(Supervision::default());
         let threads = Threads::new(pool);
-        let opfs = self.opfs;
         {
             let (ctx, supervision, finished) = (ctx.clone(), supervision.clone(), finished.clone());
             rayon::spawn(move || {
