@@ -137,6 +137,7 @@ impl FileStore for OpfsStore {
                         .truncate_with_f64(data.len() as f64)
                         .map_err(|e| os_error("truncate", e))
                 })
+                // Durable, as a file on disk would be; measured, it adds little here.
                 .and_then(|()| s.handle.flush().map_err(|e| os_error("flush", e)));
             s.holds = wrote
                 .is_ok()

@@ -119,8 +119,9 @@ pub fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
 impl Session {
     /// Replace the scenario pool with one of `size` threads. The old pool's Workers end
     /// and close once their current jobs finish (a live run is cancelled first).
+    /// The new pool's Workers open no scratch files: a file-using run rebuilds it with them.
     pub fn resize(&mut self, size: usize) {
-        self.rebuild(size, self.pool_scratch);
+        self.rebuild(size, false);
     }
 
     /// [`Session::resize`], saying whether the new pool's Workers open OPFS scratch files.
@@ -157,7 +158,7 @@ impl Session {
             .map(|p| p.current_num_threads())
             .unwrap_or(1);
         if self.pool.is_some() || matches!(self.pool_state, PoolState::Failed(_)) {
-            self.resize(size);
+            self.rebuild(size, self.pool_scratch);
         }
     }
 
