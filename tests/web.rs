@@ -70,6 +70,15 @@ async fn a_pool_worker_round_trips_a_file_through_its_opfs_scratch_file() {
 
     let web = pool::build_counted(2, "opfs").expect("pool builds when isolated");
     assert!(web.until_live(10_000.0).await, "two Web Workers start");
+    // Both Workers report their scratch file open (the report crosses this thread's loop).
+    let waited = js_sys::Date::now();
+    while pool::scratch_files() < 2 && js_sys::Date::now() - waited < 5_000.0 {
+        sleep_ms(10).await;
+    }
+    assert!(
+        pool::scratch_files() >= 2,
+        "both Workers opened a scratch file"
+    );
     let store = Arc::new(OpfsStore::default());
     let (tx, rx) = crossbeam_channel::unbounded();
     for i in 0..4u32 {
