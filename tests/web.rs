@@ -61,3 +61,101 @@ async fn the_engine_runs_unchanged_on_the_browser_pool() {
     );
     assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
 }
+
+#[wasm_bindgen_test]
+async fn a_pool_worker_round_trips_a_file_through_its_opfs_scratch_file() {
+    use concurrency_playground::engine::work::FileStore;
+    use concurrency_playground::runtime::opfs::{self, OpfsStore};
+    use std::sync::Arc;
+
+    let web = pool::build_counted(2, "opfs").expect("pool builds when isolated");
+    assert!(web.until_live(10_000.0).await, "two Web Workers start");
+    // Both Workers report their scratch file open (the report crosses this thread's loop).
+    let waited = js_sys::Date::now();
+    while pool::scratch_files() < 2 && js_sys::Date::now() - waited < 5_000.0 {
+        sleep_ms(10).await;
+    }
+    assert!(
+        pool::scratch_files() >= 2,
+        "both Workers opened a scratch file"
+    );
+    let store = Arc::new(OpfsStore::default());
+    let (tx, rx) = crossbeam_channel::unbounded();
+    for i in 0..4u32 {
+        let (store, tx) = (store.clone(), tx.clone());
+        web.pool.spawn(move || {
+            let data: Vec<u8> = (0..300_000u32).map(|b| (b * 7 + i) as u8).collect();
+            let name = format!("item-{i}");
+            let result = store
+                .write(&name, &data)
+                .and_then(|()| store.read(&name))
+                .and_then(|back| store.remove(&name).map(|()| back));
+            // After the remove, the file is gone for this store.
+            let gone = store.read(&name).is_err();
+            let _ = tx.send((
+                opfs::this_thread_has_scratch(),
+                result.map(|b| b == data),
+                gone,
+            ));
+        });
+    }
+    drop(tx);
+    for (scratch, same, gone) in rx.iter() {
+        assert!(
+            scratch,
+            "every pool Worker holds a scratch file in Chromium"
+        );
+        assert_eq!(same, Ok(true), "the bytes come back from OPFS unchanged");
+        assert!(gone, "a removed file cannot be read");
+    }
+    assert_eq!(store.name(), "OPFS");
+    let tally = store.tally().expect("the OPFS store counts its writes");
+    assert_eq!((tally.stored, tally.in_memory), (4, 0));
+    // This test's own thread is no pool Worker: it has no scratch file, so memory it is,
+    // and the tally says so.
+    assert!(!opfs::this_thread_has_scratch());
+    store.write("here", b"abc").expect("memory write");
+    assert_eq!(store.read("here").as_deref(), Ok(&b"abc"[..]));
+    let tally = store.tally().expect("tally");
+    assert_eq!((tally.stored, tally.in_memory), (4, 1));
+}
+
+/// Not a check: how long a 50-Worker pool takes to have every thread running, with and
+/// without each Worker opening its OPFS scratch file first. Run it on purpose:
+/// `WASM_BINDGEN_TEST_TIMEOUT=300 cargo test --target wasm32-unknown-unknown --test web --
+/// --include-ignored --nocapture pool_start`.
+#[wasm_bindgen_test]
+#[ignore]
+async fn pool_start_with_and_without_scratch_files() {
+    let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for round in 0..8 {
+        let scratch = round % 2 == 0;
+        let started = js_sys::Date::now();
+        let web = pool::build_with_scratch(50, "start", scratch).expect("pool builds");
+        assert!(web.until_live(60_000.0).await, "fifty Web Workers start");
+        times[scratch as usize].push(js_sys::Date::now() - started);
+        drop(web);
+        // Let the dropped pool's Workers close before timing the next one.
+        let waited = js_sys::Date::now();
+        while pool::open_workers() > 0 && js_sys::Date::now() - waited < 20_000.0 {
+            sleep_ms(20).await;
+        }
+    }
+    console_log!(
+        "50-Worker pool start (ms), without scratch files: {:?}; with: {:?}",
+        times[0],
+        times[1]
+    );
+}
+
+async fn sleep_ms(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let f = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())
+            .ok()
+            .and_then(|f| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(f).ok());
+        if let Some(f) = f {
+            let _ = f.call2(&wasm_bindgen::JsValue::NULL, &resolve, &ms.into());
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}

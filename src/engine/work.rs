@@ -200,6 +200,21 @@ pub trait FileStore: Send + Sync {
     fn write(&self, path: &str, data: &[u8]) -> EngineResult<()>;
     fn read(&self, path: &str) -> EngineResult<Vec<u8>>;
     fn remove(&self, path: &str) -> EngineResult<()>;
+    /// For a store that may put some files in real storage and others in memory (the
+    /// browser's OPFS store falls back to memory on a thread without a scratch file): how
+    /// many writes went where so far. Stores that always use one place report `None`.
+    fn tally(&self) -> Option<StoreTally> {
+        None
+    }
+}
+
+/// Where a mixing store's writes went, counted by the store, so the lesson can say it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreTally {
+    /// Writes that reached real storage.
+    pub stored: u64,
+    /// Writes that stayed in memory.
+    pub in_memory: u64,
 }
 
 /// Files kept in memory: always available, measures copying rather than a disk.

@@ -5,6 +5,7 @@
 
 pub mod crash;
 pub mod env;
+pub mod opfs;
 pub mod pool;
 pub mod session;
 pub mod stats;

@@ -19,6 +19,8 @@ pub const MAX_POOL: usize = 64;
 static LIVE_THREADS: AtomicUsize = AtomicUsize::new(0);
 static SPAWNED_WORKERS: AtomicUsize = AtomicUsize::new(0);
 static EXITED_WORKERS: AtomicUsize = AtomicUsize::new(0);
+/// Workers holding an open OPFS scratch file (see `spawn_worker.js` and [`super::opfs`]).
+static SCRATCH_OPEN: AtomicUsize = AtomicUsize::new(0);
 
 #[wasm_bindgen(module = "/src/runtime/spawn_worker.js")]
 extern "C" {
@@ -29,8 +31,13 @@ extern "C" {
         builder_ptr: u32,
         main_js: JsString,
         name: &str,
+        scratch: bool,
         on_event: &js_sys::Function,
     ) -> Result<JsValue, JsValue>;
+
+    /// Remove scratch files that earlier pages' Workers left; resolves to how many.
+    #[wasm_bindgen(js_name = sweepScratch)]
+    fn sweep_scratch_js() -> js_sys::Promise;
 }
 
 #[wasm_bindgen]
@@ -98,6 +105,19 @@ pub fn open_workers() -> usize {
     SPAWNED_WORKERS.load(Ordering::SeqCst) - EXITED_WORKERS.load(Ordering::SeqCst)
 }
 
+/// Workers that hold an open OPFS scratch file right now (across all pools).
+pub fn scratch_files() -> usize {
+    SCRATCH_OPEN.load(Ordering::SeqCst)
+}
+
+/// Delete scratch files left behind by Workers of earlier pages (files that live Workers
+/// hold are locked and stay). Resolves to whether this browser offers OPFS to the page at
+/// all; never fails. The sweep starts at once, before the future is first polled.
+pub fn sweep_scratch() -> impl std::future::Future<Output = bool> {
+    let removed = wasm_bindgen_futures::JsFuture::from(sweep_scratch_js());
+    async move { matches!(removed.await.ok().and_then(|n| n.as_f64()), Some(n) if n >= 0.0) }
+}
+
 /// Something a pool's Workers reported, for the UI to show.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WorkerNotice {
@@ -117,12 +137,20 @@ pub fn take_notices() -> Vec<WorkerNotice> {
 
 /// Build a pool of `size` Web Worker threads. Never blocks: the Workers start
 /// asynchronously, and work spawned before they are up simply waits in rayon's queue.
-pub fn build(size: usize, label: &str) -> Result<Arc<ThreadPool>, String> {
-    build_counted(size, label).map(|p| p.pool)
+/// With `scratch`, each Worker first opens its own OPFS scratch file where the browser
+/// offers one (the file-I/O lessons write through it, see [`super::opfs`]); pools that
+/// do no file work skip that, since it adds to their start-up.
+pub fn build(size: usize, label: &str, scratch: bool) -> Result<Arc<ThreadPool>, String> {
+    build_with_scratch(size, label, scratch).map(|p| p.pool)
+}
+
+/// [`build`] with scratch files, keeping the pool's count of live threads.
+pub fn build_counted(size: usize, label: &str) -> Result<WebPool, String> {
+    build_with_scratch(size, label, true)
 }
 
 /// [`build`], keeping the pool's count of live threads.
-pub fn build_counted(size: usize, label: &str) -> Result<WebPool, String> {
+pub fn build_with_scratch(size: usize, label: &str, scratch: bool) -> Result<WebPool, String> {
     if !super::env::cross_origin_isolated() {
         return Err(super::env::NOT_ISOLATED.to_string());
     }
@@ -130,8 +158,14 @@ pub fn build_counted(size: usize, label: &str) -> Result<WebPool, String> {
     let label = label.to_string();
     let on_event = Closure::<dyn FnMut(String, String)>::new(|kind: String, detail: String| {
         match kind.as_str() {
+            "ready" if detail == "scratch" => {
+                SCRATCH_OPEN.fetch_add(1, Ordering::SeqCst);
+            }
             "exit" => {
                 EXITED_WORKERS.fetch_add(1, Ordering::SeqCst);
+                if detail == "scratch" {
+                    SCRATCH_OPEN.fetch_sub(1, Ordering::SeqCst);
+                }
             }
             "error" => NOTICES.with(|n| n.borrow_mut().push(WorkerNotice::Error(detail))),
             _ => {}
@@ -155,6 +189,7 @@ pub fn build_counted(size: usize, label: &str) -> Result<WebPool, String> {
                 ptr as usize as u32,
                 MAIN_JS.with(Clone::clone),
                 &name,
+                scratch,
                 &on_event,
             ) {
                 Ok(_) => {

@@ -4,6 +4,7 @@
 //!
 //! Lives on the main thread only (a thread-local), so the UI can reach it without locks.
 
+use super::opfs::OpfsStore;
 use super::{env, pool};
 use crate::engine::run::RunCtx;
 use crate::engine::trace::{EventKind, Outcome};
@@ -34,7 +35,12 @@ pub enum PoolState {
 pub struct Session {
     pub env: env::Environment,
     pub pool_state: PoolState,
+    /// The page can reach the Origin Private File System, so pool Workers open scratch
+    /// files there and file work goes to [`OpfsStore`] (which still counts any fallback).
+    pub opfs: bool,
     pool: Option<Arc<ThreadPool>>,
+    /// The scenario pool's Workers were asked to open OPFS scratch files.
+    pool_scratch: bool,
     live: Option<LiveRun>,
 }
 
@@ -69,7 +75,9 @@ pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
             Session {
                 env,
                 pool_state,
+                opfs: false,
                 pool: None,
+                pool_scratch: false,
                 live: None,
             }
         });
@@ -84,15 +92,20 @@ pub async fn start(size: usize) {
         return;
     }
     // Both pools' Workers load the module at once: the scenario pool's are spawned first
-    // (spawning returns at once), then the supervisor's, which is what we wait for.
-    let scenario_pool = pool::build(size, "pool");
+    // (spawning returns at once), then the supervisor's, which is what we wait for. This
+    // first pool opens no scratch files, so clearing old ones may overlap its start.
+    let scenario_pool = pool::build(size, "pool", false);
+    let sweep = pool::sweep_scratch();
     let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
-    if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
+    let started = wasm_bindgen_futures::JsFuture::from(promise).await;
+    let opfs = sweep.await;
+    with(|s| s.opfs = opfs);
+    if let Err(e) = started {
         let msg = format!("the worker pool could not start: {}", js_error_text(&e));
         with(|s| s.pool_state = PoolState::Failed(msg));
         return;
     }
-    with(|s| s.install(scenario_pool));
+    with(|s| s.install(scenario_pool, false));
 }
 
 pub fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
@@ -108,7 +121,13 @@ pub fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
 impl Session {
     /// Replace the scenario pool with one of `size` threads. The old pool's Workers end
     /// and close once their current jobs finish (a live run is cancelled first).
+    /// The new pool's Workers open no scratch files: a file-using run rebuilds it with them.
     pub fn resize(&mut self, size: usize) {
+        self.rebuild(size, false);
+    }
+
+    /// [`Session::resize`], saying whether the new pool's Workers open OPFS scratch files.
+    fn rebuild(&mut self, size: usize, scratch: bool) {
         if !self.env.isolated {
             return;
         }
@@ -116,16 +135,17 @@ impl Session {
             live.ctx.cancel();
         }
         self.pool = None;
-        self.install(pool::build(size, "pool"));
+        self.install(pool::build(size, "pool", scratch), scratch);
     }
 
-    fn install(&mut self, built: Result<Arc<ThreadPool>, String>) {
+    fn install(&mut self, built: Result<Arc<ThreadPool>, String>, scratch: bool) {
         match built {
             Ok(p) => {
                 self.pool_state = PoolState::Ready {
                     size: p.current_num_threads(),
                 };
                 self.pool = Some(p);
+                self.pool_scratch = scratch;
             }
             Err(e) => self.pool_state = PoolState::Failed(e),
         }
@@ -144,7 +164,7 @@ impl Session {
             .map(|p| p.current_num_threads())
             .unwrap_or(1);
         if self.pool.is_some() || matches!(self.pool_state, PoolState::Failed(_)) {
-            self.resize(size);
+            self.rebuild(size, self.pool_scratch);
         }
     }
 
@@ -159,14 +179,22 @@ impl Session {
     /// Make sure the scenario pool has exactly `size` threads (a run needs one per
     /// logical worker that may block). Rebuilding costs tens of milliseconds.
     pub fn ensure_pool(&mut self, size: usize) -> Result<Arc<ThreadPool>, String> {
+        self.ensure_pool_for(size, false)
+    }
+
+    /// [`Session::ensure_pool`]; with `files`, the pool's Workers must also hold OPFS
+    /// scratch files (a pool built without them is rebuilt).
+    fn ensure_pool_for(&mut self, size: usize, files: bool) -> Result<Arc<ThreadPool>, String> {
         match (&self.pool, &self.pool_state) {
-            (Some(p), _) if p.current_num_threads() == size => Ok(p.clone()),
+            (Some(p), _) if p.current_num_threads() == size && (self.pool_scratch || !files) => {
+                Ok(p.clone())
+            }
             (_, PoolState::Unavailable(m)) | (None, PoolState::Failed(m)) => Err(m.clone()),
             (None, PoolState::Starting) => {
                 Err("the worker pool is still starting; try again in a moment".to_string())
             }
             _ => {
-                self.resize(size);
+                self.rebuild(size, files);
                 self.pool.clone().ok_or_else(|| match &self.pool_state {
                     PoolState::Failed(m) => m.clone(),
                     _ => "the worker pool could not be rebuilt".to_string(),
@@ -184,7 +212,9 @@ impl Session {
         opts: RunOptions,
     ) -> Result<LiveRun, String> {
         let need = (scenario.threads_needed)(&config).clamp(1, pool::MAX_POOL);
-        let pool = self.ensure_pool(need)?;
+        // A scenario with file items (do-work) writes to OPFS where the page has it.
+        let opfs = self.opfs && scenario.info.knob("file-items").is_some();
+        let pool = self.ensure_pool_for(need, opfs)?;
         if super::crash::take_armed() {
             super::crash::trap_one_worker(&pool);
         }
@@ -200,9 +230,13 @@ impl Session {
         {
             let (ctx, supervision, finished) = (ctx.clone(), supervision.clone(), finished.clone());
             rayon::spawn(move || {
-                // The browser offers no synchronous file system to the engine yet: file
-                // work goes to memory, and the do-work lesson says so.
-                let files: Arc<dyn FileStore> = Arc::new(MemStore::default());
+                // OPFS where the page has it (each pool Worker then holds a scratch file),
+                // memory otherwise; the do-work lesson reports where the files really went.
+                let files: Arc<dyn FileStore> = if opfs {
+                    Arc::new(OpfsStore::default())
+                } else {
+                    Arc::new(MemStore::default())
+                };
                 main_program(&ctx, &threads, files, scenario, &config, &supervision);
                 finished.store(true, Ordering::SeqCst);
             });

@@ -10,14 +10,17 @@ const READY = 'cp_pool_thread_ready';
 const EXIT = 'cp_pool_thread_exit';
 const TRAPPED = 'cp_pool_thread_trapped';
 
-export function spawnWorker(module, memory, builderPtr, mainJs, name, onEvent) {
+// The Origin Private File System folder where each pool Worker keeps its scratch file.
+const SCRATCH_DIR = 'concurrency-playground-scratch';
+
+export function spawnWorker(module, memory, builderPtr, mainJs, name, scratch, onEvent) {
   const worker = new Worker(new URL(import.meta.url), { type: 'module', name });
   worker.addEventListener('message', ({ data }) => {
-    if (data?.type === READY) onEvent('ready', '');
-    if (data?.type === EXIT) onEvent('exit', '');
+    if (data?.type === READY) onEvent('ready', data.scratch ? 'scratch' : '');
+    if (data?.type === EXIT) onEvent('exit', data.scratch ? 'scratch' : '');
     if (data?.type === TRAPPED) {
       onEvent('error', String(data.message || 'the worker trapped'));
-      onEvent('exit', '');
+      onEvent('exit', data.scratch ? 'scratch' : '');
     }
   });
   // A trap (a panic under panic=abort, running out of memory) surfaces here; the
@@ -25,24 +28,86 @@ export function spawnWorker(module, memory, builderPtr, mainJs, name, onEvent) {
   worker.addEventListener('error', (e) => {
     onEvent('error', String(e.message || 'the worker stopped with an error'));
   });
-  worker.postMessage({ type: INIT, module, memory, builderPtr, mainJs });
+  worker.postMessage({ type: INIT, module, memory, builderPtr, mainJs, scratch });
   return worker;
+}
+
+// Remove scratch files that Workers of earlier pages left behind (a closed tab, a trap).
+// Files still open by a live Worker are locked and refuse removal, which is what we want.
+// Best-effort: resolves to how many it removed, or -1 where the page has no OPFS at all;
+// never rejects.
+export async function sweepScratch() {
+  let removed = 0;
+  try {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle(SCRATCH_DIR, { create: true });
+    for await (const name of dir.keys()) {
+      try {
+        await dir.removeEntry(name);
+        removed += 1;
+      } catch {
+        // In use by a live Worker (of this page or another tab).
+      }
+    }
+  } catch {
+    // No OPFS here (an opaque origin, private mode in some browsers, an old browser).
+    return -1;
+  }
+  return removed;
+}
+
+// Inside a Worker: open this Worker's own scratch file and its synchronous access handle,
+// which only a dedicated Worker may hold and only the Worker that opened it may use.
+// Opening is asynchronous, so it happens here, before the Worker blocks in its rayon loop
+// for good; the engine then does synchronous I/O through `self.__cpScratch`.
+// Resolves to null where OPFS is missing or refuses.
+async function openScratch(workerName) {
+  try {
+    if (typeof FileSystemSyncAccessHandle === 'undefined' || !navigator.storage?.getDirectory) return null;
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle(SCRATCH_DIR, { create: true });
+    const unique = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    const name = `${workerName.replace(/[^A-Za-z0-9-]+/g, '_')}-${unique}`;
+    const file = await dir.getFileHandle(name, { create: true });
+    const handle = await file.createSyncAccessHandle();
+    return { dir, name, handle };
+  } catch {
+    return null;
+  }
+}
+
+// Close the handle and delete the file (best-effort: the Worker is about to close anyway).
+async function closeScratch(scratch) {
+  if (!scratch) return;
+  try {
+    scratch.handle.close();
+    await scratch.dir.removeEntry(scratch.name);
+  } catch {
+    // Left for the next page's sweep.
+  }
 }
 
 const inWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
 if (inWorker) {
   self.addEventListener('message', async ({ data }) => {
     if (data?.type !== INIT) return;
-    const pkg = await import(data.mainJs);
+    // The scratch file opens while the module loads, so it adds little to start-up.
+    const [pkg, scratch] = await Promise.all([
+      import(data.mainJs),
+      data.scratch ? openScratch(self.name || 'worker') : null,
+    ]);
+    self.__cpScratch = scratch ? scratch.handle : undefined;
     const wasm = pkg.initSync({ module: data.module, memory: data.memory });
-    postMessage({ type: READY });
+    postMessage({ type: READY, scratch: !!scratch });
     // Returns when the rayon pool this thread belongs to is dropped, or throws when the
     // thread traps (a trap inside an async listener would only be an unhandled rejection,
     // which never reaches the page's 'error' listener: report it ourselves).
     try {
       pkg.cp_run_pool_thread(data.builderPtr);
     } catch (e) {
-      postMessage({ type: TRAPPED, message: `${e?.name || 'Error'}: ${e?.message || e}` });
+      self.__cpScratch = undefined;
+      await closeScratch(scratch);
+      postMessage({ type: TRAPPED, message: `${e?.name || 'Error'}: ${e?.message || e}`, scratch: !!scratch });
       close();
       return;
     }
@@ -51,7 +116,9 @@ if (inWorker) {
     if (wasm && typeof wasm.__wbindgen_thread_destroy === 'function') {
       wasm.__wbindgen_thread_destroy();
     }
-    postMessage({ type: EXIT });
+    self.__cpScratch = undefined;
+    await closeScratch(scratch);
+    postMessage({ type: EXIT, scratch: !!scratch });
     close();
   });
 }

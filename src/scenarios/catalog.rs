@@ -592,7 +592,7 @@ static SCENARIOS: &[ScenarioInfo] = &[
         python: include_str!("python/do-work.py"),
         rust_source: include_str!("do_work.rs"),
         lesson: Lesson {
-            notice: "Four timings, thread and process pools over file I/O and squaring, appear next to the source's. Squaring 2000 numbers is trivial work, so most of the time goes to starting the pool and passing tasks around. Each pool really starts all its workers (50 by default, one Web Worker each in the browser) and the time includes that. The summary says where the files went: real storage (a temp directory natively, the origin-private file system in the browser) or memory where the platform offers none.",
+            notice: "Four timings, thread and process pools over file I/O and squaring, appear next to the source's. Squaring 2000 numbers is trivial work, so most of the time goes to starting the pool and passing tasks around. Each pool really starts all its workers (50 by default, one Web Worker each in the browser) and the time includes that. The summary counts where the files went: real storage (a temp directory natively; in the browser the Origin Private File System, through one scratch file per Web Worker with a synchronous access handle) or memory where the platform offers none.",
             try_next: "Set the pool size to the number of cores and compare; then cut the square items to 20.",
             why: "Each apply_async is a message to a worker and each get() a wait for an answer; for tiny tasks that overhead, plus starting 50 workers, dominates the work itself. The timing includes starting the pool, as the source's did.",
             python_api: "multiprocessing.Pool(n) / multiprocessing.pool.ThreadPool(n), apply_async, AsyncResult.get()",

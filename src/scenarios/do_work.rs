@@ -143,21 +143,9 @@ fn source_ms(flavour: Flavour, kind: Kind) -> (f64, f64) {
 }
 
 fn report(s: &Scene) -> EngineResult<()> {
-    let real = s.files.name() != "memory";
-    s.figure(
-        "file-store",
-        if real { 1.0 } else { 0.0 },
-        "bool",
-        format!(
-            "the file items went to {} ({})",
-            s.files.name(),
-            if real {
-                "real storage"
-            } else {
-                "memory: this platform offered no file storage"
-            }
-        ),
-    );
+    let (share, text) = where_files_went(s.files.as_ref());
+    print(&format!("files: {text}"))?;
+    s.figure("file-store", share, "share", text);
     s.figure(
         "pool-size",
         s.int("pool") as f64,
@@ -176,6 +164,45 @@ fn report(s: &Scene) -> EngineResult<()> {
         );
     }
     Ok(())
+}
+
+/// Where the file items' bytes went, as the share of round trips that reached real storage
+/// and a sentence for the learner. A store that can mix (OPFS in the browser, memory on a
+/// thread without a scratch file) counted its writes; the others use one place.
+fn where_files_went(files: &dyn FileStore) -> (f64, String) {
+    let Some(t) = files.tally() else {
+        return if files.name() == "memory" {
+            (
+                0.0,
+                "the file items went to memory: this platform offered no file storage".to_string(),
+            )
+        } else {
+            (
+                1.0,
+                format!("the file items went to {} (real storage)", files.name()),
+            )
+        };
+    };
+    let total = t.stored + t.in_memory;
+    let name = files.name();
+    let text = match (t.stored, t.in_memory) {
+        (0, 0) => "no file items ran".to_string(),
+        (n, 0) => format!(
+            "all {n} file round trips went to {name}, the browser's origin-private file system (one scratch file per Web Worker)"
+        ),
+        (0, n) => format!(
+            "all {n} file round trips went to memory: no Worker could open a scratch file on {name}"
+        ),
+        (on, off) => format!(
+            "mixed: {on} of {total} file round trips went to {name} (one scratch file per Web Worker), {off} to memory (threads without a scratch file)"
+        ),
+    };
+    let share = if total == 0 {
+        0.0
+    } else {
+        t.stored as f64 / total as f64
+    };
+    (share, text)
 }
 
 /// A pool of `pool` workers really starts that many workers, each on its own pool thread,
