@@ -89,6 +89,28 @@ impl Recorder {
 
     /// Record one event. Never blocks.
     pub fn record(&self, worker: WorkerId, object: Option<ObjectId>, kind: EventKind) {
+        self.record_when(worker, object, kind, None);
+    }
+
+    /// [`Recorder::record`] at a time the caller has just read from [`Recorder::now_us`]
+    /// for its own use (a lock's hold time): one clock read instead of two on hot paths.
+    pub fn record_at(
+        &self,
+        worker: WorkerId,
+        object: Option<ObjectId>,
+        kind: EventKind,
+        t_us: u64,
+    ) {
+        self.record_when(worker, object, kind, Some(t_us));
+    }
+
+    fn record_when(
+        &self,
+        worker: WorkerId,
+        object: Option<ObjectId>,
+        kind: EventKind,
+        t_us: Option<u64>,
+    ) {
         if !self.keeps(&kind) {
             return;
         }
@@ -104,7 +126,7 @@ impl Recorder {
             self.lost_total.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let t_us = self.now_us();
+        let t_us = t_us.unwrap_or_else(|| self.now_us());
         self.queue.push(Event {
             run: self.run,
             seq,

@@ -124,10 +124,23 @@ impl RunCtx {
         self.recorder.record(current_worker_or_main(), object, kind);
     }
 
+    /// [`RunCtx::emit`] at a time the caller already read from `recorder.now_us()`.
+    pub fn emit_at(&self, object: Option<ObjectId>, kind: EventKind, t_us: u64) {
+        if !self.recorder.keeps(&kind) {
+            return;
+        }
+        self.recorder
+            .record_at(current_worker_or_main(), object, kind, t_us);
+    }
+
     /// Mark progress now (the stall detector watches this).
     pub fn progress(&self) {
-        self.last_progress_us
-            .store(self.recorder.now_us(), Ordering::Relaxed);
+        self.progress_at(self.recorder.now_us());
+    }
+
+    /// Mark progress at a time the caller already read.
+    pub fn progress_at(&self, t_us: u64) {
+        self.last_progress_us.store(t_us, Ordering::Relaxed);
     }
 
     pub fn last_progress_us(&self) -> u64 {

@@ -122,8 +122,9 @@ impl Lock {
         if !blocking {
             return Ok(false);
         }
-        self.ctx.emit(Some(self.id), EventKind::LockWait);
         let started = self.ctx.recorder.now_us();
+        self.ctx
+            .emit_at(Some(self.id), EventKind::LockWait, started);
         st.waiters.push(me);
         if deadline.is_some() {
             st.timed_waiters.push(me);
@@ -162,11 +163,13 @@ impl Lock {
 
     fn take(&self, st: &mut LockState, me: WorkerId, waited_us: Option<u64>) {
         st.owner = Some(me);
-        st.since_us = self.ctx.recorder.now_us();
+        // One clock read serves the hold timer, the trace and the stall detector.
+        let now = self.ctx.recorder.now_us();
+        st.since_us = now;
         self.timers.acquired(waited_us);
         // Recorded inside the critical section so the trace order is the real order.
-        self.ctx.emit(Some(self.id), EventKind::LockAcquire);
-        self.ctx.progress();
+        self.ctx.emit_at(Some(self.id), EventKind::LockAcquire, now);
+        self.ctx.progress_at(now);
     }
 
     /// Python's `release()`. Releasing an unlocked lock is a `RuntimeError`.
@@ -195,10 +198,10 @@ impl Lock {
             return Err(EngineError::NotOwner(format!("lock {}", self.name)));
         }
         st.owner = None;
-        let held = self.ctx.recorder.now_us().saturating_sub(st.since_us);
-        self.timers.released(held);
-        self.ctx.emit(Some(self.id), EventKind::LockRelease);
-        self.ctx.progress();
+        let now = self.ctx.recorder.now_us();
+        self.timers.released(now.saturating_sub(st.since_us));
+        self.ctx.emit_at(Some(self.id), EventKind::LockRelease, now);
+        self.ctx.progress_at(now);
         drop(st);
         self.cell.notify_one();
         Ok(())
