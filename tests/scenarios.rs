@@ -211,6 +211,23 @@ fn every_scenario_shows_rust_code_and_python() {
 // Cutting the running code out of a module.
 
 #[test]
+fn shown_rust_is_exactly_the_code_between_the_modules_markers() {
+    // build.rs cuts the snippets; this reads the modules afresh and cuts them again here.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/scenarios");
+    for s in all() {
+        let source = std::fs::read_to_string(dir.join(s.rust_file)).unwrap();
+        let expected = extract_between_markers(&source);
+        assert!(
+            !expected.is_empty(),
+            "{}: {} has no markers",
+            s.id,
+            s.rust_file
+        );
+        assert_eq!(s.rust_code(), expected, "{}", s.id);
+    }
+}
+
+#[test]
 fn markers_cut_exactly_the_code_between_them() {
     let source = format!(
         "use x;\n\n    {MARKER_START}\n\n    fn run() {{\n        go();\n    }}\n\n    {MARKER_END}\nfn tests() {{}}\n"

@@ -5,6 +5,14 @@
 //! before any run starts, and so tests can check every entry without running anything.
 
 use super::knob::{boolean, choice, float, int, KnobSpec};
+pub use super::markers::{extract_between_markers, MARKER_END, MARKER_START};
+
+/// The code `build.rs` cut out of `src/scenarios/<stem>.rs` (see [`extract_between_markers`]).
+macro_rules! shown_code {
+    ($stem:literal) => {
+        include_str!(concat!(env!("OUT_DIR"), "/shown_code/", $stem, ".rs"))
+    };
+}
 
 /// The catalogue's groups, in the order the home page shows them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -89,61 +97,24 @@ pub struct ScenarioInfo {
     /// environment variables named after the knobs (`latency-ms` -> `LATENCY_MS`, see
     /// [`super::knob::Config::to_env`]) and defaults to the knobs' defaults or smaller.
     pub python: &'static str,
-    /// The whole source file of the scenario's module; [`ScenarioInfo::rust_code`] cuts out
-    /// the part that runs.
-    pub rust_source: &'static str,
+    /// The module's file name under `src/scenarios/`, so a native test can check that the
+    /// shown code is exactly what stands between the markers there.
+    pub rust_file: &'static str,
+    /// The running code between the module's markers, cut by `build.rs` at build time:
+    /// shipping whole modules (tests and all) would roughly double the text in the wasm.
+    pub shown_rust: &'static str,
     pub lesson: Lesson,
 }
 
 impl ScenarioInfo {
     /// The Rust the learner reads: exactly the running code between the module's markers.
     pub fn rust_code(&self) -> &'static str {
-        extract_between_markers(self.rust_source)
+        self.shown_rust
     }
 
     pub fn knob(&self, key: &str) -> Option<&'static KnobSpec> {
         self.knobs.iter().find(|k| k.key == key)
     }
-}
-
-/// The line that opens the shown code; it must be alone on its line (after trimming).
-pub const MARKER_START: &str = "// ANCHOR: code";
-/// The line that closes it.
-pub const MARKER_END: &str = "// ANCHOR_END: code";
-
-/// The text between the `// ANCHOR: code` line and the `// ANCHOR_END: code` line, without
-/// the marker lines and without leading or trailing blank lines. Markers only count when
-/// they stand alone on a line, so a string literal mentioning them is not a marker.
-/// Returns `""` if either marker is missing or they come in the wrong order.
-pub fn extract_between_markers(source: &str) -> &str {
-    let mut start = None;
-    let mut offset = 0;
-    for line in source.split_inclusive('\n') {
-        let next = offset + line.len();
-        let trimmed = line.trim();
-        match start {
-            None if trimmed == MARKER_START => start = Some(next),
-            Some(begin) if trimmed == MARKER_END => {
-                return trim_blank_lines(&source[begin..offset]);
-            }
-            _ => {}
-        }
-        offset = next;
-    }
-    ""
-}
-
-/// Drops whole blank lines at both ends but keeps the first line's indentation.
-fn trim_blank_lines(text: &str) -> &str {
-    let mut begin = 0;
-    for line in text.split_inclusive('\n') {
-        if line.trim().is_empty() {
-            begin += line.len();
-        } else {
-            break;
-        }
-    }
-    text[begin..].trim_end()
 }
 
 /// Every scenario, in curriculum order.
@@ -245,7 +216,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/start-join.py"),
-        rust_source: include_str!("start_join.rs"),
+        rust_file: "start_join.rs",
+        shown_rust: shown_code!("start_join"),
         lesson: Lesson {
             notice: "Each worker prints `Worker: i`, but the lines arrive in a different order on each run. The doubler says which worker id did the work, `my_service` carries a custom name and the others get default names like `Process-1`. After `join`, every non-daemon worker is no longer alive and has exit code 0.",
             try_next: "Run it three times and compare the order. Then make the workers daemons with a short join timeout and see who is abandoned.",
@@ -269,7 +241,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/worker-class.py"),
-        rust_source: include_str!("worker_class.rs"),
+        rust_file: "worker_class.rs",
+        shown_rust: shown_code!("worker_class"),
         lesson: Lesson {
             notice: "Three workers each count 0..9 with a short sleep, and the output interleaves as `0 0 0 1 1 1 ...`: each sleep lets the others take a turn.",
             try_next: "Set the sleep to 0 and watch the rows stop interleaving so neatly; switch the style and see the output does not change.",
@@ -297,7 +270,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/gil.py"),
-        rust_source: include_str!("gil.rs"),
+        rust_file: "gil.rs",
+        shown_rust: shown_code!("gil"),
         lesson: Lesson {
             notice: "With the thread flavour and the GIL on, N workers doing CPU work take about as long as doing it N times in a row: the speedup stays near 1×, and the timeline shows the GIL passing from lane to lane. The process flavour runs the lanes side by side and approaches the number of cores. Each way is timed a few times and the best counts, like timeit.repeat. On a machine busy with other programs the wall clock mostly measures how much CPU they took; where the system can tell (Linux), each worker also measures how long its work sat ready without a core, and the summary's speedup takes that out (the plain wall-clock speedup is shown next to it).",
             try_next: "Switch Work to io: now threads speed up too. Then turn the GIL off and compare.",
@@ -321,7 +295,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/lock.py"),
-        rust_source: include_str!("lock.rs"),
+        rust_file: "lock.rs",
+        shown_rust: shown_code!("lock"),
         lesson: Lesson {
             notice: "Without the lock, workers writing `tango...` and `foxtrot...` a character at a time (with a 1 ms pause between characters) cut into each other's lines, and the counter ends far below workers × increments: the summary says how many lines came out garbled and how many updates were lost. With the lock each line is whole and the total is exact, and the summary puts the time spent waiting for the lock next to the time it was held.",
             try_next: "Turn the lock on and run again. Then raise the workers and see the waiting time grow.",
@@ -344,7 +319,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/event.py"),
-        rust_source: include_str!("event.rs"),
+        rust_file: "event.rs",
+        shown_rust: shown_code!("event"),
         lesson: Lesson {
             notice: "All the waiting workers wake together when the event is set. The impatient worker's `wait(timeout)` returns False first. After `clear()` the flag is down again.",
             try_next: "Make the timeout longer than Set after: now every wait returns True.",
@@ -368,7 +344,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/condition.py"),
-        rust_source: include_str!("condition.rs"),
+        rust_file: "condition.rs",
+        shown_rust: shown_code!("condition"),
         lesson: Lesson {
             notice: "Consumers block in a `while not has_work(): ready.wait()` loop (the loop `wait_for(has_work)` runs for you) and each item wakes one of them. With notify_all, every consumer wakes, checks the predicate, and all but one go back to sleep: the summary counts the wake-ups that found nothing.",
             try_next: "Switch to notify_all and count the wake-ups that found nothing.",
@@ -393,7 +370,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/semaphore.py"),
-        rust_source: include_str!("semaphore.rs"),
+        rust_file: "semaphore.rs",
+        shown_rust: shown_code!("semaphore"),
         lesson: Lesson {
             notice: "The occupancy never goes above k: the summary reports the largest number inside at once. Everyone else waits at the door.",
             try_next: "Turn on the extra release: the bounded semaphore refuses it with ValueError; an unbounded one silently lets k+1 in from then on.",
@@ -418,7 +396,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/queue-sentinel.py"),
-        rust_source: include_str!("queue_sentinel.rs"),
+        rust_file: "queue_sentinel.rs",
+        shown_rust: shown_code!("queue_sentinel"),
         lesson: Lesson {
             notice: "The producer puts 5, 10, 13 and then one -1 per consumer; the consumers print the doubles 10, 20, 26 and stop at their sentinel. Items produced equal items consumed.",
             try_next: "Turn on \"Forget one sentinel\": one consumer waits forever on an empty queue, the playground names it and lets you cancel. Then set the capacity to 1 and watch the producer block.",
@@ -444,7 +423,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/bounded-buffer.py"),
-        rust_source: include_str!("bounded_buffer.rs"),
+        rust_file: "bounded_buffer.rs",
+        shown_rust: shown_code!("bounded_buffer"),
         lesson: Lesson {
             notice: "The buffer's slots fill and drain live. With slow consumers the buffer stays full and producers wait on `empty`; with slow producers it stays empty and consumers wait on `fill`.",
             try_next: "Swap the produce and consume times and watch which side waits.",
@@ -468,7 +448,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SEED,
         ],
         python: include_str!("python/site-checker.py"),
-        rust_source: include_str!("site_checker.rs"),
+        rust_file: "site_checker.rs",
+        shown_rust: shown_code!("site_checker"),
         lesson: Lesson {
             notice: "Lines like `Process-2 - http://site-3.example got 200.` arrive in completion order, and a failure reads `Process-1 failed on http://site-7.example with: ...` while the run goes on. Each worker stops at its own STOP.",
             try_next: "Raise the workers from 1 to 8 with a high latency and watch the wall time fall; make more URLs fail.",
@@ -494,7 +475,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SEED,
         ],
         python: include_str!("python/pool.py"),
-        rust_source: include_str!("pool.rs"),
+        rust_file: "pool.rs",
+        shown_rust: shown_code!("pool"),
         lesson: Lesson {
             notice: "Only k tasks run at a time; the timeline shows the rest queued. `map` returns results in input order even though tasks finish out of order; `imap_unordered` yields them as they finish; `apply` blocks on each task in turn.",
             try_next: "Switch the method to imap_unordered and compare the result order; then try apply and see the parallelism vanish.",
@@ -519,7 +501,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/executor.py"),
-        rust_source: include_str!("executor.rs"),
+        rust_file: "executor.rs",
+        shown_rust: shown_code!("executor"),
         lesson: Lesson {
             notice: "`as_completed` yields futures as they finish; the failing task's exception comes back from `result()` instead of crashing the run. With the process flavour the summary shows the bytes pickled and the time it took, growing with the argument size.",
             try_next: "Switch the flavour to process and raise the argument size to 2048 KB: watch serialization time take over.",
@@ -542,7 +525,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/shared-state.py"),
-        rust_source: include_str!("shared_state.rs"),
+        rust_file: "shared_state.rs",
+        shown_rust: shown_code!("shared_state"),
         lesson: Lesson {
             notice: "All three reach the same total, but the cost per operation differs: shared memory is cheapest, a manager's proxy is much slower (about ten times a Value update in our runs) because every update is two calls, each a serialized request and a serialized answer, and messages sit in between. Be fair to the numbers: the playground's manager answers on the caller's own worker (the browser has no spare worker for a server process), so a call here costs its four encodings and decodings but no trip to another process. In CPython every proxy call also crosses a socket to the manager's process and back, so the gap there is usually much larger.",
             try_next: "Raise the operations and compare the per-operation cost of each method.",
@@ -565,7 +549,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             FLAVOUR_PROCESS,
         ],
         python: include_str!("python/parallel-map.py"),
-        rust_source: include_str!("parallel_map.rs"),
+        rust_file: "parallel_map.rs",
+        shown_rust: shown_code!("parallel_map"),
         lesson: Lesson {
             notice: "The results are identical; the wall time drops with the pool when each item has enough work, and the summary gives speedup and efficiency.",
             try_next: "Make the work per item tiny: the pool's overhead wins and the comprehension is faster.",
@@ -590,7 +575,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             choice("work-kind", "Work", "Which workloads to time", &["both", "fileio", "square"], "both"),
         ],
         python: include_str!("python/do-work.py"),
-        rust_source: include_str!("do_work.rs"),
+        rust_file: "do_work.rs",
+        shown_rust: shown_code!("do_work"),
         lesson: Lesson {
             notice: "Four timings, thread and process pools over file I/O and squaring, appear next to the source's. Squaring 2000 numbers is trivial work, so most of the time goes to starting the pool and passing tasks around. Each pool really starts all its workers (50 by default, one Web Worker each in the browser) and the time includes that. The summary counts where the files went: real storage (a temp directory natively; in the browser the Origin Private File System, through one scratch file per Web Worker with a synchronous access handle) or memory where the platform offers none.",
             try_next: "Set the pool size to the number of cores and compare; then cut the square items to 20.",
@@ -622,7 +608,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/timing-calls.py"),
-        rust_source: include_str!("timing_calls.rs"),
+        rust_file: "timing_calls.rs",
+        shown_rust: shown_code!("timing_calls"),
         lesson: Lesson {
             notice: "One at a time, each call costs its latency and throughput is 1 / latency. With k workers the latency per call stays about the same but the throughput grows about k times, until something saturates.",
             try_next: "Raise the workers to 16 and see throughput climb while latency stays flat.",
@@ -646,7 +633,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/worker-logging.py"),
-        rust_source: include_str!("worker_logging.rs"),
+        rust_file: "worker_logging.rs",
+        shown_rust: shown_code!("worker_logging"),
         lesson: Lesson {
             notice: "Every record names its worker and its time, and they arrive in one stream in time order; records below the level are dropped at the source.",
             try_next: "Set the level to DEBUG and watch the extra records appear.",
@@ -669,7 +657,8 @@ static SCENARIOS: &[ScenarioInfo] = &[
             SLOW_MS,
         ],
         python: include_str!("python/deadlock.py"),
-        rust_source: include_str!("deadlock.rs"),
+        rust_file: "deadlock.rs",
+        shown_rust: shown_code!("deadlock"),
         lesson: Lesson {
             notice: "Each worker holds one lock and waits for the other: no progress. The playground's watchdog finds the cycle (Thread-1 holds A and waits for B, Thread-2 holds B and waits for A), records it, and stops the run, which ends failed with that diagnosis. The Python version cannot be stopped from outside, so its threads wait with a timeout, give up, and it prints the cycle itself.",
             try_next: "Turn the opposite order off: with one lock order for everyone the run finishes. Or give the waits a timeout (say 500 ms), as the Python does: a worker gives up, so nothing hangs, but nothing gets done either.",

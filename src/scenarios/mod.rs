@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod knob;
+pub mod markers;
 pub mod memory;
 pub mod runner;
 pub mod smoke;
