@@ -24,6 +24,8 @@ const LANE_H: f64 = 28.0;
 const WIDE_PX: f64 = 3.0;
 /// Most individual spans per lane; the rest are pooled like narrow ones.
 const MAX_WIDE_PER_LANE: usize = 1_500;
+/// Marker stretches at most this many pixels apart are drawn as one bar.
+const MARKER_GAP_PX: usize = 2;
 /// Narrowest window, in µs.
 const MIN_SPAN_US: f64 = 20.0;
 
@@ -491,10 +493,23 @@ fn lane(tl: &TimelineView, w: WorkerId, index: usize, sc: &Scale) -> Html {
     // Markers: a lone tick keeps its own details; a stretch of neighbouring columns
     // with markers (a flood of prints, say) is one bar, so a flood stays a few elements.
     let mut ticks = Vec::new();
-    for &(c0, m) in &pic.ticks {
-        let mut c1 = c0;
-        while c1 + 1 < pic.marks_per_col.len() && pic.marks_per_col[c1 + 1] > 0 {
-            c1 += 1;
+    // Stretches a couple of pixels apart are one bar: the gap carries no information at
+    // this zoom, and a flood in bursts would otherwise cost hundreds of elements.
+    let mut i = 0;
+    while i < pic.ticks.len() {
+        let (c0, m) = pic.ticks[i];
+        let stretch_end = |c: usize| {
+            let mut c1 = c;
+            while c1 + 1 < pic.marks_per_col.len() && pic.marks_per_col[c1 + 1] > 0 {
+                c1 += 1;
+            }
+            c1
+        };
+        let mut c1 = stretch_end(c0);
+        i += 1;
+        while i < pic.ticks.len() && pic.ticks[i].0 <= c1 + MARKER_GAP_PX + 1 {
+            c1 = stretch_end(pic.ticks[i].0);
+            i += 1;
         }
         let class = marker_class(&m);
         if c1 == c0 && pic.marks_per_col[c0] == 1 {
