@@ -86,9 +86,9 @@ pub fn run(s: &Scene) -> EngineResult<()> {
         let handoffs = gil.handoffs() - handoffs_before;
 
         print(&format!(
-            "one after another {:.3} s, on {workers} {}s {:.3} s: {:.2}x by the wall clock ({handoffs} GIL hand-offs)",
+            "one after another {:.3} s, on {workers} {} {:.3} s: {:.2}x by the wall clock ({handoffs} GIL hand-offs)",
             serial.wall,
-            s.choice("flavour"),
+            plural(s.choice("flavour")),
             parallel.wall,
             serial.wall / parallel.wall
         ))?;
@@ -320,13 +320,22 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
+/// "threads" or "processes", as the flavour knob's value reads in a sentence.
+fn plural(flavour: &str) -> &'static str {
+    if flavour == "process" {
+        "processes"
+    } else {
+        "threads"
+    }
+}
+
 fn report(s: &Scene, gil: &Arc<Gil>, workers: usize, best: &Best) -> EngineResult<()> {
     let speedup = best.speedup();
     let wall = best.wall_speedup();
     let what = format!(
-        "{} work on {workers} {}s, GIL {}",
+        "{} work on {workers} {}, GIL {}",
         s.choice("work-kind"),
-        s.choice("flavour"),
+        plural(s.choice("flavour")),
         if gil.enabled() { "on" } else { "off" }
     );
     let repeats = s.int("repeat");

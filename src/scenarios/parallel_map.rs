@@ -121,9 +121,13 @@ fn report(s: &Scene, items: usize, same: bool, serial: f64, parallel: f64) -> En
         parallel * 1000.0,
         "ms",
         format!(
-            "pool.map(f, xs) on {} {}s",
+            "pool.map(f, xs) on {} {}",
             s.int("pool"),
-            s.choice("flavour")
+            if s.choice("flavour") == "process" {
+                "processes"
+            } else {
+                "threads"
+            }
         ),
     );
     s.figure(
