@@ -79,6 +79,11 @@ impl WebPool {
         self.live.load(Ordering::SeqCst)
     }
 
+    /// The same count, to watch from another thread.
+    pub fn live_counter(&self) -> Arc<AtomicUsize> {
+        self.live.clone()
+    }
+
     /// Resolve once all of this pool's threads run (or after `timeout_ms`), without
     /// blocking. A Worker that spawns Workers must wait like this before it blocks: its
     /// children load their script through its event loop, which a blocked Worker never turns.

@@ -15,7 +15,7 @@ use crate::scenarios::knob::Config;
 use crate::scenarios::runner::{main_program, watchdog, RunOptions, Runnable, Supervision};
 use rayon::ThreadPool;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Threads of the supervisor pool: one for a run's main program, one for its watchdog.
@@ -39,6 +39,8 @@ pub struct Session {
     /// files there and file work goes to [`OpfsStore`] (which still counts any fallback).
     pub opfs: bool,
     pool: Option<Arc<ThreadPool>>,
+    /// How many of the scenario pool's Workers are running yet.
+    pool_live: Arc<AtomicUsize>,
     /// The scenario pool's Workers were asked to open OPFS scratch files.
     pool_scratch: bool,
     live: Option<LiveRun>,
@@ -77,6 +79,7 @@ pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
                 pool_state,
                 opfs: false,
                 pool: None,
+                pool_live: Arc::new(AtomicUsize::new(0)),
                 pool_scratch: false,
                 live: None,
             }
@@ -94,7 +97,7 @@ pub async fn start(size: usize) {
     // Both pools' Workers load the module at once: the scenario pool's are spawned first
     // (spawning returns at once), then the supervisor's, which is what we wait for. This
     // first pool opens no scratch files, so clearing old ones may overlap its start.
-    let scenario_pool = pool::build(size, "pool", false);
+    let scenario_pool = pool::build_with_scratch(size, "pool", false);
     let sweep = pool::sweep_scratch();
     let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
     let started = wasm_bindgen_futures::JsFuture::from(promise).await;
@@ -107,6 +110,20 @@ pub async fn start(size: usize) {
     }
     with(|s| s.install(scenario_pool, false));
 }
+
+/// Wait (on a supervisor Worker, never the page) until `size` pool threads run, at most
+/// [`WARM_UP_LIMIT`]: past that the run goes ahead with the threads it has.
+fn wait_until_live(ctx: &RunCtx, live: &AtomicUsize, size: usize) {
+    let start = web_time::Instant::now();
+    while live.load(Ordering::SeqCst) < size && start.elapsed() < WARM_UP_LIMIT {
+        if ctx.sleep(std::time::Duration::from_millis(2)).is_err() {
+            return; // cancelled: the run ends as it starts
+        }
+    }
+}
+
+/// How long a run waits for its pool's Workers to boot.
+const WARM_UP_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
     e.as_string()
@@ -135,16 +152,17 @@ impl Session {
             live.ctx.cancel();
         }
         self.pool = None;
-        self.install(pool::build(size, "pool", scratch), scratch);
+        self.install(pool::build_with_scratch(size, "pool", scratch), scratch);
     }
 
-    fn install(&mut self, built: Result<Arc<ThreadPool>, String>, scratch: bool) {
+    fn install(&mut self, built: Result<pool::WebPool, String>, scratch: bool) {
         match built {
             Ok(p) => {
                 self.pool_state = PoolState::Ready {
-                    size: p.current_num_threads(),
+                    size: p.pool.current_num_threads(),
                 };
-                self.pool = Some(p);
+                self.pool_live = p.live_counter();
+                self.pool = Some(p.pool);
                 self.pool_scratch = scratch;
             }
             Err(e) => self.pool_state = PoolState::Failed(e),
@@ -226,10 +244,19 @@ impl Session {
         ctx.recorder.set_enabled(opts.traced);
         let finished = Arc::new(AtomicBool::new(false));
         let supervision = Arc::new(Supervision::default());
+        let size = pool.current_num_threads();
         let threads = Threads::new(pool);
+        // A freshly built pool's Workers take a few milliseconds each to boot. A lesson
+        // whose workers must really overlap (lost updates, garbling, the GIL's speedups)
+        // would otherwise see them start one by one. do-work is the exception: starting
+        // the pool is part of what it times, as the source did.
+        let warm_up = (scenario.info.id != "do-work").then(|| self.pool_live.clone());
         {
             let (ctx, supervision, finished) = (ctx.clone(), supervision.clone(), finished.clone());
             rayon::spawn(move || {
+                if let Some(live) = warm_up {
+                    wait_until_live(&ctx, &live, size);
+                }
                 // OPFS where the page has it (each pool Worker then holds a scratch file),
                 // memory otherwise; the do-work lesson reports where the files really went.
                 let files: Arc<dyn FileStore> = if opfs {

@@ -70,6 +70,24 @@ test('every example runs in the browser with its defaults', async () => {
   assert.deepEqual(failures, []);
 });
 
+// Regression: in wasm `spin_loop()` compiles to nothing, so each worker's 10,000
+// unlocked increments took microseconds, ended before the next worker woke, and the lesson
+// showed "lost 0" in every browser run. The lesson must lose updates by default.
+test('the lock lesson loses updates without the lock, with its defaults, in the browser', async () => {
+  const seen = [];
+  for (let i = 0; i < 3; i++) {
+    await page.goto(`${server.url}/#/examples/lock?part=counter&run=1`);
+    await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+    const lost = await page.$$eval('[data-testid=figures] li', (ls) =>
+      ls.map((l) => l.textContent).find((t) => /^lost \d+ of/.test(t)) || '');
+    seen.push(lost);
+    if (!/^lost 0 of/.test(lost)) break;
+    await page.goto(`${server.url}/#/`);
+  }
+  console.log(`# lock lesson, lock off: ${seen.join('; ')}`);
+  assert.ok(seen.some((t) => /^lost [1-9]\d* of/.test(t)), `updates lost in one of ${seen.length} runs: ${seen}`);
+});
+
 test('a configured link reproduces its config, and editing a knob rewrites the link', async () => {
   await page.goto(`${server.url}/#/examples/lock?workers=3&use-lock=true&part=counter`);
   await page.waitForSelector('[data-knob=workers]');
