@@ -8,6 +8,7 @@
 //! the others' increments.
 
 use super::runner::Scene;
+use crate::engine::sync::shared::race_window;
 use crate::engine::sync::stdout::print;
 use crate::engine::sync::{Lock, LockGuard};
 use crate::engine::trace::Flavour;
@@ -118,23 +119,10 @@ where
 }
 // ANCHOR_END: code
 
-/// Python's `time.sleep(0)`: give the CPU away for a moment. `yield_now` does nothing on
-/// wasm32, where the workers run truly in parallel on Web Workers, so a short spin keeps
-/// the window between the read and the write open there too. wasm has no pause
-/// instruction (`spin_loop` compiles to nothing), so there the spin is a short busy loop
-/// of about the same length (a microsecond or so): without it each worker's 10,000
-/// increments take a few dozen microseconds, finish before the next worker wakes, and
-/// nothing is ever lost.
+/// Python's `time.sleep(0)`: see [`race_window`] (without it, in the browser each
+/// worker's 10,000 increments ended before the next worker woke, and nothing was lost).
 fn let_others_run() {
-    std::thread::yield_now();
-    #[cfg(target_arch = "wasm32")]
-    for i in 0..400u32 {
-        std::hint::black_box(i);
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    for _ in 0..16 {
-        std::hint::spin_loop();
-    }
+    race_window();
 }
 
 /// The shared standard output, as a terminal sees it: each `write` lands whole (like one

@@ -87,17 +87,30 @@ impl Scalar for bool {
     }
 }
 
+/// Python's `time.sleep(0)` between a read and its write: give the CPU away for a
+/// moment, so another worker can run in between. `yield_now` does nothing on wasm32,
+/// where the workers run truly in parallel on Web Workers, so a short spin keeps the window
+/// open there too. wasm has no pause instruction (`spin_loop` compiles to nothing), so
+/// there the spin is a busy loop of about the same length, a microsecond or so; without
+/// it a worker's few thousand updates end before the next worker even wakes.
+pub fn race_window() {
+    std::thread::yield_now();
+    #[cfg(target_arch = "wasm32")]
+    for i in 0..400u32 {
+        std::hint::black_box(i);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    for _ in 0..16 {
+        std::hint::spin_loop();
+    }
+}
+
 /// The racy read-modify-write shared by `Value` and `Array`: load, let others run, store.
 fn racy_add<T: Scalar>(cell: &AtomicU64, delta: T) -> T {
     let old = T::from_bits(cell.load(Ordering::Relaxed));
     // The window where a lost update happens: the thread may be switched out here while
     // others increment, and its store below then overwrites their work.
-    // `yield_now` does nothing on wasm32, so a short spin keeps the window open there too,
-    // where the workers run truly in parallel on Web Workers.
-    std::thread::yield_now();
-    for _ in 0..16 {
-        std::hint::spin_loop();
-    }
+    race_window();
     let new = old.plus(delta);
     cell.store(new.to_bits(), Ordering::Relaxed);
     new
