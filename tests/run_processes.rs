@@ -222,18 +222,33 @@ fn start_join_daemons_are_abandoned_and_join_can_time_out() {
 
 // ---- worker-class ------------------------------------------------------------------------
 
+/// The lesson's claim, robustly: each sleep lets the others take a turn, so no worker ever
+/// gets more than one number ahead. Perfect `0 0 0 1 1 1 ...` order is the usual result
+/// but not a 95% one: two workers waking within microseconds of each other can swap
+/// (CI saw 18 of 20 on a quiet machine), so it is printed, and required in most runs.
 #[test]
 fn worker_class_output_interleaves_in_step() {
     let _turn = turn();
-    let in_step = times(20, |i| {
+    let perfect = std::sync::atomic::AtomicUsize::new(0);
+    let close = times(20, |i| {
         let style = if i % 2 == 0 { "subclass" } else { "target" };
         let r = run("worker-class", &[("style", style)]);
         assert!(r.done());
         assert_eq!(r.fig("printed"), 30.0);
-        r.fig("in-step") == 1.0
+        if r.fig("in-step") == 1.0 {
+            perfect.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        r.fig("max-lead") <= 1.0
     });
-    eprintln!("worker-class: in step in {in_step} of 20 runs");
-    assert!(in_step >= 19, "in step in only {in_step} of 20 runs");
+    let perfect = perfect.into_inner();
+    eprintln!(
+        "worker-class: within one number in {close} of 20 runs, perfectly in step in {perfect}"
+    );
+    assert!(close >= 19, "within one number in only {close} of 20 runs");
+    assert!(
+        perfect >= 12,
+        "perfectly in step in only {perfect} of 20 runs"
+    );
 }
 
 #[test]
