@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { serve, launch, dist, ISOLATION_HEADERS } from '../tests/e2e/lib.mjs';
+import { serve, launch, dist, runFloodCheck, ISOLATION_HEADERS } from '../tests/e2e/lib.mjs';
 
 const out = process.argv[2] || 'target/bench/browser.json';
 const REPS = Number(process.env.BENCH_REPS || 5);
@@ -64,28 +64,13 @@ async function measure(page, kind, pool, a, b) {
 }
 
 // P6: the environment page's flood check, drawn by the same console and timeline as the
-// lessons. Long tasks come from a PerformanceObserver; the page reports lines shown,
-// drops, its worst frame gap and the line-to-screen latency.
+// lessons, run exactly as the flood test runs it (tests/e2e/lib.mjs).
 async function flood(ctx, url) {
   const page = await ctx.newPage();
   await page.goto(`${url}/#/environment`);
-  await page.waitForFunction(() => document.querySelector('[data-testid=pool-state]')?.textContent.includes('threads'), null, { timeout: 30000 });
-  await page.evaluate(() => {
-    window.__longs = [];
-    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longs.push(e.duration); }).observe({ type: 'longtask' });
-  });
-  await page.fill('[data-testid=flood-rate]', String(FLOOD_RATE));
-  await page.fill('[data-testid=flood-secs]', String(FLOOD_SECS));
-  await page.click('[data-testid=flood-run]');
-  await page.waitForSelector('[data-flood-state=done]', { timeout: (FLOOD_SECS + 120) * 1000 });
-  const r = await page.$eval('[data-testid=flood-report]', (el) => ({ ...el.dataset }));
-  const longs = await page.evaluate(() => window.__longs);
+  const r = await runFloodCheck(page, FLOOD_RATE, FLOOD_SECS);
   await page.close();
-  return {
-    expected: Number(r.expected), lines: Number(r.lines), dropped: Number(r.dropped),
-    worst_frame_gap_ms: Number(r.worstGapMs), lat_p95_ms: Number(r.p95Ms),
-    longest_task_ms: Math.max(0, ...longs), long_tasks: longs.length,
-  };
+  return r;
 }
 
 const server = await serve({ headers: ISOLATION_HEADERS });

@@ -15,6 +15,7 @@
 use crate::engine::trace::{Event, EventKind, Outcome};
 use crate::runtime::session::LiveRun;
 use crate::ui::views_handle::ViewsHandle;
+use crate::ui::widgets::common::now_ms;
 use crate::views::AppendLog;
 use std::cell::RefCell;
 
@@ -25,13 +26,6 @@ const FRAME_BUDGET_MS: f64 = 6.0;
 /// While a run is producing events, redraw at most this often: 20 times a second reads
 /// smoothly, and drawing every frame would spend the main thread on it.
 pub const REDRAW_MS: f64 = 50.0;
-
-pub fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_else(js_sys::Date::now)
-}
 
 /// What one frame's feeding produced.
 #[derive(Default)]

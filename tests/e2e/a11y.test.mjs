@@ -2,25 +2,17 @@
 // catalogue and on an example after a run (light and dark); the example is usable at
 // 375 px wide with nothing overflowing sideways; Run and the knobs are reachable with Tab
 // and Enter on Run starts a run.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { serve, launch, screenshot, root, ISOLATION_HEADERS } from './lib.mjs';
+import { isolatedSuite, screenshot, root } from './lib.mjs';
 
 const AXE = path.join(root, 'node_modules', 'axe-core', 'axe.min.js');
 
-let browser, server;
-before(async () => {
-  browser = await launch();
-  server = await serve({ headers: ISOLATION_HEADERS });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const suite = isolatedSuite();
 
 async function open(url, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
@@ -42,13 +34,13 @@ async function axeProblems(page) {
 }
 
 async function finishedRun(page, id = 'lock') {
-  await page.goto(`${server.url}/#/examples/${id}?run=1`);
+  await page.goto(`${suite.server.url}/#/examples/${id}?run=1`);
   await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
 }
 
 for (const colorScheme of ['light', 'dark']) {
   test(`axe: no serious or critical violations (${colorScheme})`, async () => {
-    const { page, errors, context } = await open(`${server.url}/`, { colorScheme });
+    const { page, errors, context } = await open(`${suite.server.url}/`, { colorScheme });
     await page.waitForSelector('[data-testid=catalogue], .catalogue, main', { timeout: 20000 });
     await page.waitForTimeout(300);
     assert.deepEqual(await axeProblems(page), [], 'catalogue');
@@ -64,7 +56,7 @@ for (const colorScheme of ['light', 'dark']) {
 }
 
 test('an example at 375 px wide: nothing overflows sideways', async () => {
-  const { page, errors, context } = await open(`${server.url}/`, { viewport: { width: 375, height: 812 } });
+  const { page, errors, context } = await open(`${suite.server.url}/`, { viewport: { width: 375, height: 812 } });
   await finishedRun(page);
   const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
   assert.ok(width <= 375, `the page is ${width} px wide`);
@@ -85,7 +77,7 @@ test('an example at 375 px wide: nothing overflows sideways', async () => {
 });
 
 test('keyboard: Tab reaches the knobs and Run, and Enter on Run starts a run', async () => {
-  const { page, errors, context } = await open(`${server.url}/#/examples/lock`);
+  const { page, errors, context } = await open(`${suite.server.url}/#/examples/lock`);
   await page.waitForSelector('[data-testid=run]:not([disabled])', { timeout: 20000 });
   const reached = new Set();
   const done = () => reached.has('run') && [...reached].some((w) => w.startsWith('knob:'));

@@ -6,51 +6,33 @@
 //    and timeline widgets as the lessons.
 // 2. A real example page: the lock lesson with the lock on makes three events per
 //    increment (wait, acquire, release), a few hundred thousand a second.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, ISOLATION_HEADERS } from './lib.mjs';
+import os from 'node:os';
+import { isolatedSuite, openPage, runFloodCheck, screenshot, watchLongTasks } from './lib.mjs';
 
-let browser, server;
-before(async () => {
-  browser = await launch();
-  server = await serve({ headers: ISOLATION_HEADERS });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const suite = isolatedSuite();
 
 const RATE = Number(process.env.FLOOD_RATE || 100000);
 const SECS = Number(process.env.FLOOD_SECS || 10);
 
 test(`a flood of ${RATE} lines/s for ${SECS} s reaches the screen with nothing lost`, async () => {
-  const { page, errors, context } = await openPage(browser, `${server.url}/#/environment`);
-  await page.waitForFunction(() => document.querySelector('[data-testid=pool-state]')?.textContent.includes('threads'));
-  await page.evaluate(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: false });
-  });
-  await page.fill('[data-testid=flood-rate]', String(RATE));
-  await page.fill('[data-testid=flood-secs]', String(SECS));
-  await page.click('[data-testid=flood-run]');
-  await page.waitForSelector('[data-flood-state=running]');
+  const { page, errors, context } = await openPage(suite.browser, `${suite.server.url}/#/environment`);
   // Responsive while it floods: a click on the console's filter is handled promptly.
-  await page.waitForTimeout(1000);
-  const clickStart = Date.now();
-  const clicked = await page.click('.flood [data-testid=console-filter]', { timeout: 10000 }).then(() => true, () => false);
-  const clickMs = Date.now() - clickStart;
-  await page.waitForSelector('[data-flood-state=done]', { timeout: (SECS + 60) * 1000 });
-  const r = await page.$eval('[data-testid=flood-report]', (el) => ({ ...el.dataset }));
-  const longTasks = await page.evaluate(() => window.__longTasks);
+  let clicked = false, clickMs = 0;
+  const r = await runFloodCheck(page, RATE, SECS, async () => {
+    await page.waitForTimeout(1000);
+    const t = Date.now();
+    clicked = await page.click('.flood [data-testid=console-filter]', { timeout: 10000 }).then(() => true, () => false);
+    clickMs = Date.now() - t;
+  });
   console.log(`flood check: ${r.lines} of ${r.expected} lines shown, ${r.dropped} dropped; ` +
-    `longest main-thread task ${Math.max(0, ...longTasks).toFixed(0)} ms (${longTasks.length} over 50 ms); ` +
-    `worst frame gap ${r.worstGapMs} ms; p95 line-to-screen ${r.p95Ms} ms; click ${clicked ? `handled in ${clickMs} ms` : "not handled within 10 s"}; ` +
-    `load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
-  assert.equal(r.dropped, '0', 'nothing dropped');
+    `longest main-thread task ${r.longest_task_ms.toFixed(0)} ms (${r.long_tasks} over 50 ms); ` +
+    `worst frame gap ${r.worst_frame_gap_ms} ms; p95 line-to-screen ${r.lat_p95_ms} ms; ` +
+    `click ${clicked ? `handled in ${clickMs} ms` : 'not handled within 10 s'}; load ${os.loadavg()[0].toFixed(1)}`);
+  assert.equal(r.dropped, 0, 'nothing dropped');
   assert.equal(r.lines, r.expected, 'every line reached the console');
-  assert.ok(Number(r.expected) >= RATE * SECS * 0.99, `expected ${r.expected}`);
+  assert.ok(r.expected >= RATE * SECS * 0.99, `expected ${r.expected}`);
   assert.ok(await page.$('.flood [data-testid=timeline-svg]'), 'the timeline drew the flood');
   await screenshot(page, 'flood-check');
   assert.deepEqual(errors, []);
@@ -58,17 +40,13 @@ test(`a flood of ${RATE} lines/s for ${SECS} s reaches the screen with nothing l
 });
 
 test('a flood of lock events reaches the page with nothing lost', async () => {
-  const { page, errors, context } = await openPage(browser, `${server.url}/#/environment`);
+  const { page, errors, context } = await openPage(suite.browser, `${suite.server.url}/#/environment`);
   await page.waitForFunction(() => document.querySelector('[data-testid=pool-state]')?.textContent.includes('threads'));
-  await page.evaluate(() => {
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: false });
-  });
+  // The route changes below by its hash only: the same document keeps observing.
+  await watchLongTasks(page);
   const workers = 4, items = 100000;
   const t0 = Date.now();
-  await page.goto(`${server.url}/#/examples/lock?use-lock=true&part=counter&workers=${workers}&items=${items}&run=1`);
+  await page.goto(`${suite.server.url}/#/examples/lock?use-lock=true&part=counter&workers=${workers}&items=${items}&run=1`);
   // Responsiveness while it floods: a click on the filter is handled promptly.
   await page.waitForSelector('[data-run-state=running]', { timeout: 20000 });
   const clickStart = Date.now();

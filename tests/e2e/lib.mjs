@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -82,4 +83,54 @@ export async function screenshot(page, name) {
   const file = path.join(shots, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * One browser and one server with the isolation headers for a whole test file, closed
+ * after it: `const suite = isolatedSuite();` then `suite.browser`, `suite.server.url`.
+ */
+export function isolatedSuite() {
+  const suite = {};
+  before(async () => {
+    suite.browser = await launch();
+    suite.server = await serve({ headers: ISOLATION_HEADERS });
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+  });
+  return suite;
+}
+
+/** Start recording main-thread long tasks (over 50 ms) in `window.__longTasks`. */
+export async function watchLongTasks(page) {
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: false });
+  });
+}
+
+/**
+ * Run the environment page's flood check (`page` already on `#/environment`) at `rate`
+ * lines/s for `secs` s; `during(page)` runs while it floods. Returns the page's report
+ * plus the long tasks seen. Shared by the flood test and the benchmark (P6).
+ */
+export async function runFloodCheck(page, rate, secs, during = async () => {}) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=pool-state]')?.textContent.includes('threads'), null, { timeout: 30000 });
+  await watchLongTasks(page);
+  await page.fill('[data-testid=flood-rate]', String(rate));
+  await page.fill('[data-testid=flood-secs]', String(secs));
+  await page.click('[data-testid=flood-run]');
+  await page.waitForSelector('[data-flood-state=running]');
+  await during(page);
+  await page.waitForSelector('[data-flood-state=done]', { timeout: (secs + 120) * 1000 });
+  const r = await page.$eval('[data-testid=flood-report]', (el) => ({ ...el.dataset }));
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  return {
+    expected: Number(r.expected), lines: Number(r.lines), dropped: Number(r.dropped),
+    worst_frame_gap_ms: Number(r.worstGapMs), lat_p95_ms: Number(r.p95Ms),
+    longest_task_ms: Math.max(0, ...longTasks), long_tasks: longTasks.length,
+  };
 }

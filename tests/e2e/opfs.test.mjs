@@ -1,25 +1,17 @@
 // The do-work lesson's file items in the browser: with OPFS, every round trip goes through
 // a pool Worker's scratch file and the results say so; the scratch files go away with their
 // pool; and a page without OPFS says its files went to memory.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, ISOLATION_HEADERS } from './lib.mjs';
+import { isolatedSuite, openPage, screenshot } from './lib.mjs';
 
 const SMALL = 'pool=8&file-items=20&file-kb=64&square-items=200';
 const SCRATCH_DIR = 'concurrency-playground-scratch';
 
-let browser, server;
-before(async () => {
-  browser = await launch();
-  server = await serve({ headers: ISOLATION_HEADERS });
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const suite = isolatedSuite();
 
 async function runDoWork(page) {
-  await page.goto(`${server.url}/#/examples/do-work?${SMALL}&run=1`);
+  await page.goto(`${suite.server.url}/#/examples/do-work?${SMALL}&run=1`);
   await page.waitForSelector('[data-run-state=done],[data-run-state=failed]', { timeout: 90000 });
   const state = await page.getAttribute('[data-run-state]', 'data-run-state');
   const error = await page.$eval('[data-testid=run-error]', (e) => e.textContent).catch(() => '');
@@ -37,7 +29,7 @@ const scratchFiles = (page) => page.evaluate(async (dirName) => {
 }, SCRATCH_DIR);
 
 test('do-work writes its files through OPFS and the scratch files leave with their pool', async () => {
-  const { page, errors, context } = await openPage(browser, `${server.url}/`);
+  const { page, errors, context } = await openPage(suite.browser, `${suite.server.url}/`);
   try {
     const text = await runDoWork(page);
     // Two file cases (thread and process) of 20 items each, all on OPFS.
@@ -51,7 +43,7 @@ test('do-work writes its files through OPFS and the scratch files leave with the
     await screenshot(page, 'do-work-opfs');
 
     // Rebuilding the pool (no file work) closes the old Workers, which delete their files.
-    await page.goto(`${server.url}/#/environment`);
+    await page.goto(`${suite.server.url}/#/environment`);
     await page.fill('[data-testid=pool-size]', '2');
     await page.click('[data-testid=pool-apply]');
     await page.waitForFunction(async (dirName) => {
@@ -67,7 +59,7 @@ test('do-work writes its files through OPFS and the scratch files leave with the
 });
 
 test('without OPFS the lesson says its files went to memory', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 } });
   // The page (not its Workers) loses OPFS: the runtime then picks the memory store.
   await context.addInitScript(() => {
     if (globalThis.StorageManager) delete StorageManager.prototype.getDirectory;

@@ -24,9 +24,13 @@ pub fn fmt_us(us: f64) -> String {
     }
 }
 
-/// Milliseconds since the epoch, for throttling.
+/// A monotonic clock in milliseconds with sub-millisecond resolution (the page's
+/// `performance.now()`), for frame budgets and throttling.
 pub fn now_ms() -> f64 {
-    js_sys::Date::now()
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
 }
 
 /// A tiny line chart of a series, downsampled to one point per pixel column (the

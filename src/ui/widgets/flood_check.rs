@@ -11,9 +11,10 @@ use crate::engine::trace::Outcome;
 use crate::runtime::session::{self, LiveRun};
 use crate::scenarios::smoke;
 use crate::ui::frame::use_frame_loop;
-use crate::ui::live_feed::{now_ms, Feed};
+use crate::ui::live_feed::Feed;
 use crate::ui::pages::example::RunState;
 use crate::ui::views_handle::ViewsHandle;
+use crate::ui::widgets::common::now_ms;
 use crate::ui::widgets::console::Console;
 use crate::ui::widgets::timeline::Timeline;
 use crate::views::console::Filter;
@@ -32,6 +33,18 @@ struct Report {
     wall_s: f64,
     worst_gap_ms: f64,
     p95_latency_ms: f64,
+}
+
+/// What the page measures while a flood runs.
+#[derive(Clone, Default)]
+struct Meter {
+    started_ms: f64,
+    /// Lines the workers will print in all.
+    expected: u64,
+    worst_gap_ms: f64,
+    last_frame_ms: f64,
+    /// Events the recorder reported dropped.
+    dropped: u64,
 }
 
 /// A number typed by the learner, clamped to its range; a note says what was changed.
@@ -64,8 +77,7 @@ pub fn flood_check() -> Html {
     let report = use_state(|| None::<Report>);
     let live = use_mut_ref(|| None::<LiveRun>);
     let feed = use_mut_ref(Feed::default);
-    // (run start in ms, expected lines, worst frame gap, last frame time, lines dropped)
-    let meter = use_mut_ref(|| (0.0f64, 0u64, 0.0f64, 0.0f64, 0u64));
+    let meter = use_mut_ref(Meter::default);
 
     {
         let (live, feed, views, state, report, meter) = (
@@ -83,19 +95,19 @@ pub fn flood_check() -> Html {
             let now = now_ms();
             {
                 let mut m = meter.borrow_mut();
-                if m.3 > 0.0 {
-                    m.2 = m.2.max(now - m.3);
+                if m.last_frame_ms > 0.0 {
+                    m.worst_gap_ms = m.worst_gap_ms.max(now - m.last_frame_ms);
                 }
-                m.3 = now;
+                m.last_frame_ms = now;
             }
             let fed = feed.borrow_mut().frame(&run, &views, None, false);
-            meter.borrow_mut().4 += fed.dropped;
+            meter.borrow_mut().dropped += fed.dropped;
             if let Some(h) = fed.redraw {
                 views.set(h);
             }
             let Some(outcome) = fed.ended else { return };
             live.borrow_mut().take();
-            let m = *meter.borrow();
+            let m = meter.borrow().clone();
             let mut lat = feed.borrow().latencies_us().to_vec();
             lat.sort_unstable();
             let p95 = lat
@@ -107,11 +119,11 @@ pub fn flood_check() -> Html {
                 (v.console.filtered_len(Filter::All) - v.console.notice_count()) as u64
             };
             report.set(Some(Report {
-                expected: m.1,
+                expected: m.expected,
                 lines,
-                dropped: m.4,
-                wall_s: (now - m.0) / 1e3,
-                worst_gap_ms: m.2,
+                dropped: m.dropped,
+                wall_s: (now - m.started_ms) / 1e3,
+                worst_gap_ms: m.worst_gap_ms,
                 p95_latency_ms: p95 as f64 / 1e3,
             }));
             state.set(match outcome {
@@ -151,7 +163,11 @@ pub fn flood_check() -> Html {
                     feed.borrow_mut().reset();
                     // Each worker prints floor(its share x seconds) lines.
                     let per = ((rate / workers as f64) * secs) as u64;
-                    *meter.borrow_mut() = (now_ms(), per * workers as u64, 0.0, 0.0, 0);
+                    *meter.borrow_mut() = Meter {
+                        started_ms: now_ms(),
+                        expected: per * workers as u64,
+                        ..Meter::default()
+                    };
                     views.set(views.replace(Views::new()));
                     report.set(None);
                     state.set(RunState::Running);
