@@ -49,6 +49,10 @@ pub struct Feed {
     oldest_undrawn_us: Option<u64>,
     /// Per redraw: how long its oldest event waited to reach the screen, in µs.
     latencies_us: Vec<u64>,
+    /// The chunk being applied, kept between frames: growing a fresh `Vec` to
+    /// [`DRAIN_CHUNK`] every frame was a tenth of a flood's main-thread time, in
+    /// reallocations under the allocator lock the workers also take.
+    batch: Vec<Event>,
 }
 
 impl Feed {
@@ -92,7 +96,8 @@ impl Feed {
         }
         let mut fed = Fed::default();
         let mut more_pending = false;
-        let mut batch = Vec::new();
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.reserve(DRAIN_CHUNK);
         let handle = views.update(|v| loop {
             batch.clear();
             if skip_backlog {
@@ -130,6 +135,8 @@ impl Feed {
                 break;
             }
         });
+        batch.clear();
+        self.batch = batch;
         if fed.applied == 0 {
             return fed;
         }

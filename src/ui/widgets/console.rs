@@ -87,10 +87,13 @@ pub fn console(p: &ConsoleProps) -> Html {
     {
         let viewport = viewport.clone();
         let stick = stick.clone();
+        // The spacer's height is known here, so the bottom is too: reading `scrollHeight`
+        // instead forced a second layout after every redraw of a flood.
+        let bottom = spacer_px.ceil() as i32;
         use_effect_with((p.handle.version, *filter), move |_| {
             if *stick.borrow() {
                 if let Some(el) = viewport.cast::<Element>() {
-                    el.set_scroll_top(el.scroll_height());
+                    el.set_scroll_top(bottom);
                 }
             }
         });
@@ -113,8 +116,12 @@ pub fn console(p: &ConsoleProps) -> Html {
             let top = el.scroll_top() as f64;
             let height = el.client_height() as f64;
             let at_bottom = top + height >= el.scroll_height() as f64 - ROW_PX;
-            *stick.borrow_mut() = at_bottom;
-            scroll.set(Scroll { top, height });
+            let was_following = std::mem::replace(&mut *stick.borrow_mut(), at_bottom);
+            // Following, the rows drawn depend on the height only: the scroll our own
+            // effect just made needs no second render.
+            if !(was_following && at_bottom && height == scroll.height) {
+                scroll.set(Scroll { top, height });
+            }
         })
     };
     let onchange = {
@@ -139,36 +146,52 @@ pub fn console(p: &ConsoleProps) -> Html {
         })
     };
 
-    let select_line = {
+    // One pair of handlers for all rows (the row is found from the event's target), so a
+    // redraw builds no closures per row.
+    let select_from = {
         let (selected, on_select) = (selected.clone(), p.on_select_seq.clone());
-        move |index: usize, seq: u64| {
-            selected.set(Some(index));
-            on_select.emit(seq);
+        move |target: Option<web_sys::EventTarget>| {
+            let row = target
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok())
+                .and_then(|el| el.closest(".vline").ok().flatten());
+            let Some(row) = row else { return false };
+            let number = |name: &str| row.get_attribute(name).and_then(|v| v.parse().ok());
+            match (number("data-index"), number("data-seq")) {
+                (Some(index), Some(seq)) => {
+                    selected.set(Some(index as usize));
+                    on_select.emit(seq);
+                    true
+                }
+                _ => false,
+            }
         }
     };
-    let rows = console.lines(*filter, first, last).into_iter().map(|(index, line)| {
+    let on_row_click = {
+        let select_from = select_from.clone();
+        Callback::from(move |e: MouseEvent| {
+            select_from(e.target());
+        })
+    };
+    let on_row_key = Callback::from(move |e: KeyboardEvent| {
+        if (e.key() == "Enter" || e.key() == " ") && select_from(e.target()) {
+            e.prevent_default();
+        }
+    });
+    // While following, the rows in view change wholesale on every redraw: keyed by their
+    // slot, the same DOM rows are patched instead of being rebuilt. Scrolled back, keys
+    // are line numbers, so a focused row keeps its line.
+    let following_now = *stick.borrow();
+    let rows = console.lines(*filter, first, last).into_iter().enumerate().map(|(slot, (index, line))| {
         let label = console.writers_label(line);
         let seq = line.first_seq;
-        let onclick = {
-            let select_line = select_line.clone();
-            Callback::from(move |_: MouseEvent| select_line(index, seq))
-        };
-        let onkeydown = {
-            let select_line = select_line.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    select_line(index, seq);
-                }
-            })
-        };
+        let key = if following_now { slot } else { index };
         let is_selected = *selected == Some(index);
         html! {
-            <div key={index}
+            <div key={key}
                 class={classes!("vline", line_class(line), is_selected.then_some("selected"))}
-                data-testid="console-line" data-seq={seq.to_string()} data-worker={label.clone()}
-                tabindex="0" role="button" aria-pressed={is_selected.to_string()}
-                {onclick} {onkeydown}>
+                data-testid="console-line" data-index={index.to_string()} data-seq={seq.to_string()}
+                data-worker={label.clone()}
+                tabindex="0" role="button" aria-pressed={is_selected.to_string()}>
                 <span class="tag">{label}</span>
                 { level_prefix(line) }
                 { line_body(line) }
@@ -208,12 +231,15 @@ pub fn console(p: &ConsoleProps) -> Html {
             <div class="vconsole-viewport" ref={viewport} onscroll={onscroll} tabindex="0"
                 role="group" aria-label="Console lines (click a line to find it on the timeline)">
                 <div class="vconsole-spacer" style={format!("height:{spacer_px}px")}>
-                    <div class="vconsole-rows" style={format!("transform:translateY({first_px}px)")}>
+                    <div class="vconsole-rows" style={format!("transform:translateY({first_px}px)")}
+                        onclick={on_row_click} onkeydown={on_row_key}>
                         { for rows }
                     </div>
                 </div>
                 if total == 0 {
-                    <p class="vconsole-empty">{"No output yet."}</p>
+                    // In the lines' own font and weights, so the browser loads those
+                    // faces now rather than in the first frame of a run.
+                    <p class="vconsole-empty"><span class="tag">{"stdout"}</span>{"No output yet."}</p>
                 }
             </div>
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="console-live">
