@@ -91,7 +91,7 @@ try {
   res.cores = cores;
 
   // P1 + P2: the CPU kernel split across k workers (each k on a pool of exactly k threads).
-  const ITERS = Number(process.env.BENCH_CPU_ITERS || 100e6);
+  const ITERS = Number(process.env.BENCH_CPU_ITERS || 400e6);
   const ks = [...new Set([...Array.from({ length: cores }, (_, i) => i + 1), 4, 8, 16])].sort((a, b) => a - b);
   res.cpu = {};
   for (const k of ks) {

@@ -110,12 +110,18 @@ impl Kernel for SumSquares {
 
     fn step(&mut self) -> Option<u64> {
         let end = (self.i + 100_000).min(self.n);
-        while self.i < end {
-            // black_box keeps the compiler from replacing the loop by a closed form.
-            let i = black_box(self.i);
-            self.acc = self.acc.wrapping_add(i.wrapping_mul(i));
-            self.i += 1;
+        // The stride (always 1) is hidden from the compiler, once per step: without a known
+        // trip count it can neither replace the loop by a closed form nor vectorise it, so
+        // wasm and native run the same scalar loop. Hiding `i` on every iteration instead
+        // forced a store and a load per iteration, which cost wasm far more than native.
+        let stride = black_box(1u64);
+        let (mut i, mut acc) = (self.i, self.acc);
+        while i < end {
+            acc = acc.wrapping_add(i.wrapping_mul(i));
+            i += stride;
         }
+        self.i = i;
+        self.acc = acc;
         (self.i >= self.n).then_some(self.acc)
     }
 }
