@@ -105,6 +105,19 @@ fn times(n: usize, body: impl Fn(usize) -> bool + Sync) -> usize {
 // ---- start-join ------------------------------------------------------------------------
 
 #[test]
+fn main_program_is_main_thread_with_threads_and_main_process_with_processes() {
+    let _turn = turn();
+    let threads = run("start-join", &[("flavour", "thread")]);
+    assert!(threads
+        .prints()
+        .contains(&"main is MainThread; done".to_string()));
+    let checker = run("site-checker", &[]);
+    assert!(checker.done(), "{:?}", checker.outcome);
+    assert!(checker.events.iter().any(|e| e.worker == 0
+        && matches!(&e.kind, EventKind::WorkerNew { name, .. } if name == "MainProcess")));
+}
+
+#[test]
 fn start_join_names_ids_exit_codes_and_the_doubler() {
     let _turn = turn();
     let r = run("start-join", &[]);
@@ -125,7 +138,13 @@ fn start_join_names_ids_exit_codes_and_the_doubler() {
         .expect("my_service was created");
     assert!(prints.contains(&format!("5 doubled to 10 by process id: {service_id}")));
     assert!(prints.contains(&"joined my_service: exit code 0".to_string()));
-    assert!(prints.iter().any(|p| p.starts_with("main is ")));
+    // multiprocessing's main program is MainProcess (it read MainThread before).
+    assert!(
+        prints.contains(&"main is MainProcess; done".to_string()),
+        "{prints:?}"
+    );
+    assert!(r.events.iter().any(|e| e.worker == 0
+        && matches!(&e.kind, EventKind::WorkerNew { name, .. } if name == "MainProcess")));
     // Every worker ended with exit code 0 and was joined before main ended.
     let ends: Vec<i32> = r
         .events

@@ -43,15 +43,17 @@ impl Registry {
         lock(&self.workers).push((id, name.to_string()));
     }
 
+    /// The main program is `MainThread` unless the run named it (`RunCtx::name_main_process`).
     pub fn worker_name(&self, id: WorkerId) -> String {
-        if id == super::trace::MAIN_WORKER {
-            return "MainThread".into();
-        }
-        lock(&self.workers)
+        let named = lock(&self.workers)
             .iter()
             .find(|(w, _)| *w == id)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| format!("worker-{id}"))
+            .map(|(_, n)| n.clone());
+        match named {
+            Some(n) => n,
+            None if id == super::trace::MAIN_WORKER => "MainThread".into(),
+            None => format!("worker-{id}"),
+        }
     }
 
     /// Snapshots of every primitive still alive.

@@ -100,6 +100,25 @@ impl RunCtx {
         self.next_worker.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Python calls the main program `MainProcess` in `multiprocessing` code (its
+    /// `current_process().name`) and `MainThread` in `threading` code. A lesson built on
+    /// processes says so once, before it starts anything, so its output and its main lane
+    /// read as the Python beside it does.
+    pub fn name_main_process(&self) {
+        let name = "MainProcess";
+        self.registry
+            .register_worker(super::trace::MAIN_WORKER, name);
+        self.recorder.record(
+            super::trace::MAIN_WORKER,
+            None,
+            super::trace::EventKind::WorkerNew {
+                name: name.into(),
+                flavour: super::trace::Flavour::Process,
+                daemon: false,
+            },
+        );
+    }
+
     /// Python's next default name for a flavour: `Thread-3`, `Process-2`.
     pub fn default_name(&self, flavour: super::trace::Flavour) -> String {
         let n = match flavour {

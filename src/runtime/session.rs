@@ -88,27 +88,34 @@ pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
     })
 }
 
-/// Start the supervisor pool and a scenario pool of `size` threads. Resolves when the
-/// supervisor's Workers are up; reports failures in `pool_state` instead of throwing.
-pub async fn start(size: usize) {
-    if !with(|s| s.env.isolated) {
-        return;
-    }
+/// Start the supervisor pool and a scenario pool of `size` threads. The Workers are spawned
+/// before this returns, so calling it ahead of the first render lets them load the module
+/// while the page draws; the future resolves when the supervisor's Workers are up, and
+/// reports failures in `pool_state` instead of throwing.
+pub fn start(size: usize) -> impl std::future::Future<Output = ()> {
     // Both pools' Workers load the module at once: the scenario pool's are spawned first
     // (spawning returns at once), then the supervisor's, which is what we wait for. This
     // first pool opens no scratch files, so clearing old ones may overlap its start.
-    let scenario_pool = pool::build_with_scratch(size, "pool", false);
-    let sweep = pool::sweep_scratch();
-    let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
-    let started = wasm_bindgen_futures::JsFuture::from(promise).await;
-    let opfs = sweep.await;
-    with(|s| s.opfs = opfs);
-    if let Err(e) = started {
-        let msg = format!("the worker pool could not start: {}", js_error_text(&e));
-        with(|s| s.pool_state = PoolState::Failed(msg));
-        return;
+    let spawned = with(|s| s.env.isolated).then(|| {
+        let scenario_pool = pool::build_with_scratch(size, "pool", false);
+        let sweep = pool::sweep_scratch();
+        let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
+        (scenario_pool, sweep, promise)
+    });
+    async move {
+        let Some((scenario_pool, sweep, promise)) = spawned else {
+            return;
+        };
+        let started = wasm_bindgen_futures::JsFuture::from(promise).await;
+        let opfs = sweep.await;
+        with(|s| s.opfs = opfs);
+        if let Err(e) = started {
+            let msg = format!("the worker pool could not start: {}", js_error_text(&e));
+            with(|s| s.pool_state = PoolState::Failed(msg));
+            return;
+        }
+        with(|s| s.install(scenario_pool, false));
     }
-    with(|s| s.install(scenario_pool, false));
 }
 
 /// Wait (on a supervisor Worker, never the page) until `size` pool threads run, at most

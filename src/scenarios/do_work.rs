@@ -188,7 +188,7 @@ fn where_files_went(files: &dyn FileStore) -> (f64, String) {
     let text = match (t.stored, t.in_memory) {
         (0, 0) => "no file items ran".to_string(),
         (n, 0) => format!(
-            "all {n} file round trips went to {name}, the browser's origin-private file system (one scratch file per Web Worker)"
+            "all {n} file round trips went to {name}, the browser's origin-private file system (one scratch file per Web Worker). Each one is a real write and read through the browser's storage layer, so file items take several times longer than they would in memory"
         ),
         (0, n) => format!(
             "all {n} file round trips went to memory: no Worker could open a scratch file on {name}"

@@ -152,6 +152,14 @@ impl Supervision {
     }
 }
 
+/// Lessons written with `multiprocessing` (a "process" flavour, or the site checker, which
+/// only has processes) call the main program `MainProcess`, as Python's
+/// `current_process().name` does there. do-work times both kinds in one run and keeps
+/// `MainThread`.
+fn main_is_process(id: &str, config: &Config) -> bool {
+    id == "site-checker" || (id != "do-work" && config.choice("flavour") == Some("process"))
+}
+
 /// The run's main program, as the main worker: records `RunStart`, runs the scenario, waits
 /// for its non-daemon workers like Python does at exit, and records `RunEnd`. Blocks; call it
 /// on a worker thread, never on the browser's main thread.
@@ -170,6 +178,9 @@ pub fn main_program(
             scenario: scenario.info.id.to_string(),
         },
     );
+    if main_is_process(scenario.info.id, config) {
+        ctx.name_main_process();
+    }
     let scene = Scene {
         ctx,
         threads,

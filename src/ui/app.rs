@@ -25,11 +25,14 @@ pub fn default_pool_size() -> usize {
     session::with(|s| s.env.cores).clamp(2, 16)
 }
 
+/// Spawns the pools' Workers first, so they load the module while the first page renders
+/// (started from the first render's effect, they began only after it).
+pub fn start_pools() {
+    wasm_bindgen_futures::spawn_local(session::start(default_pool_size()));
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
-    use_effect_with((), |_| {
-        wasm_bindgen_futures::spawn_local(session::start(default_pool_size()));
-    });
     html! {
         <HashRouter>
             <header class="site-header">

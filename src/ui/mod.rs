@@ -11,5 +11,6 @@ pub mod widgets;
 
 /// Boot the app into `<body>` and start the worker pools.
 pub fn start() {
+    app::start_pools();
     yew::Renderer::<app::App>::new().render();
 }

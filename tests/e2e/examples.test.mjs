@@ -56,7 +56,7 @@ test('every example runs in the browser with its defaults', async () => {
       failures.push(`${id}: ended ${state}: ${error}`);
     }
     const writers = await page.$$eval('[data-testid=console-line]', (ls) =>
-      [...new Set(ls.flatMap((l) => (l.dataset.worker || '').split('+')).filter((w) => w && w !== 'MainThread'))]);
+      [...new Set(ls.flatMap((l) => (l.dataset.worker || '').split('+')).filter((w) => w && w !== 'MainThread' && w !== 'MainProcess'))]);
     const lanes = await page.$$eval('[data-testid=timeline-lane]', (ls) => ls.length);
     if (MAIN_PRINTS.has(id)) {
       if (lanes < 3) failures.push(`${id}: timeline has ${lanes} lanes`);
