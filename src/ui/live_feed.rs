@@ -109,7 +109,11 @@ impl Feed {
             if batch.is_empty() {
                 break;
             }
-            batch.sort_by_key(|e| e.seq);
+            // Drained batches are almost always in order already (a checked pass is far
+            // cheaper than a sort, which the size-optimised std makes a merge sort).
+            if !batch.is_sorted_by_key(|e| e.seq) {
+                batch.sort_by_key(|e| e.seq);
+            }
             for e in &batch {
                 match &e.kind {
                     EventKind::Figure { .. } => fed.figures.push(e.clone()),
