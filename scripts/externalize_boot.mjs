@@ -9,7 +9,8 @@ const dir = process.env.TRUNK_STAGING_DIR;
 if (!dir) throw new Error('run me as a trunk post_build hook (TRUNK_STAGING_DIR is unset)');
 const indexPath = path.join(dir, 'index.html');
 const html = fs.readFileSync(indexPath, 'utf8');
-const inline = /<script type="module">([\s\S]*?)<\/script>/;
+// Trunk's release minifier drops the quotes (`<script type=module>`): match both forms.
+const inline = /<script type="?module"?>([\s\S]*?)<\/script>/;
 const found = html.match(inline);
 if (!found) {
   console.log('externalize_boot: no inline module script in index.html; nothing to do');

@@ -2,7 +2,7 @@
 //! config parser repairs instead of failing (property-tested), and every Python text runs
 //! under CPython and prints what its lesson describes.
 
-use concurrency_playground::scenarios::catalog::{self, Theme, MARKER_END, MARKER_START};
+use concurrency_playground::scenarios::catalog::{self, Theme, CODE_DIR, MARKER_END, MARKER_START};
 use concurrency_playground::scenarios::knob::{
     self, link_query, parse_cli, parse_pairs, parse_query, Config, KnobKind, KnobSpec, KnobValue,
     PageOptions, RESERVED_KEYS,
@@ -224,6 +224,35 @@ fn shown_rust_is_exactly_the_code_between_the_modules_markers() {
             s.rust_file
         );
         assert_eq!(s.rust_code(), expected, "{}", s.id);
+    }
+}
+
+/// The page fetches each example's code from `CODE_DIR` (it is not compiled into the
+/// wasm): www/index.html must copy `src/scenarios/` there, and every URL must name a file
+/// that holds exactly the text the native catalogue has.
+#[test]
+fn the_page_can_fetch_every_examples_code() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let index = std::fs::read_to_string(root.join("www/index.html")).unwrap();
+    let copy = format!(
+        r#"<link data-trunk rel="copy-dir" href="../src/scenarios" data-target-path="{CODE_DIR}" />"#
+    );
+    assert!(index.contains(&copy), "www/index.html lacks {copy}");
+    let served = |url: String| {
+        let rel = url
+            .strip_prefix(&format!("{CODE_DIR}/"))
+            .expect("under CODE_DIR")
+            .to_string();
+        std::fs::read_to_string(root.join("src/scenarios").join(rel)).unwrap()
+    };
+    for s in all() {
+        assert_eq!(served(s.python_url()), s.python, "{}", s.id);
+        assert_eq!(
+            extract_between_markers(&served(s.rust_url())),
+            s.rust_code(),
+            "{}",
+            s.id
+        );
     }
 }
 

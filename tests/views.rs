@@ -819,6 +819,274 @@ fn load_rejects_bad_input_with_clear_messages() {
     assert!(load_trace(deep.as_bytes()).is_err());
 }
 
+/// One of every event kind, with every object kind, flavour, queue side and outcome.
+fn every_kind() -> Vec<EventKind> {
+    use EventKind as K;
+    let s = |x: &str| x.to_string();
+    let mut kinds = vec![
+        K::RunStart {
+            scenario: s("lock"),
+        },
+        K::RunEnd {
+            outcome: Outcome::Done,
+        },
+        K::RunEnd {
+            outcome: Outcome::Failed(s("deadlock")),
+        },
+        K::RunEnd {
+            outcome: Outcome::Cancelled,
+        },
+        K::WorkerNew {
+            name: s("T-1"),
+            flavour: Flavour::Thread,
+            daemon: false,
+        },
+        K::WorkerNew {
+            name: s("P-1"),
+            flavour: Flavour::Process,
+            daemon: true,
+        },
+        K::WorkerStart,
+        K::WorkerEnd { exit_code: -3 },
+        K::Print {
+            text: s("a \"b\"\n"),
+        },
+        K::Log {
+            level: s("INFO"),
+            text: s("x"),
+        },
+        K::LockWait,
+        K::LockAcquire,
+        K::LockRelease,
+        K::EventSet,
+        K::EventClear,
+        K::EventWait,
+        K::EventWake { flag: true },
+        K::CondWait,
+        K::CondNotify { n: 2 },
+        K::CondWake { timed_out: true },
+        K::SemWait,
+        K::SemAcquire { value: -1 },
+        K::SemRelease { value: 7 },
+        K::BarrierWait {
+            arrived: 1,
+            parties: 3,
+        },
+        K::BarrierPass,
+        K::QueuePut {
+            item: u64::MAX,
+            len: 1,
+        },
+        K::QueueGet { item: 4, len: 0 },
+        K::QueueBlocked { op: QueueOp::Put },
+        K::QueueBlocked { op: QueueOp::Get },
+        K::TaskDone,
+        K::TaskSubmit { task: 1 },
+        K::TaskStart { task: 1 },
+        K::TaskEnd { task: 1, ok: false },
+        K::GilAcquire,
+        K::GilRelease,
+        K::Serialize { bytes: 10, us: 2 },
+        K::Deserialize { bytes: 10, us: 3 },
+        K::SleepStart { ms: 5 },
+        K::SleepEnd,
+        K::Counter {
+            name: s("n"),
+            value: i64::MIN,
+        },
+        K::Stall {
+            ms: 900,
+            waiting: vec![s("T-1"), s("T-2")],
+        },
+        K::Deadlock { cycle: vec![] },
+        K::Dropped { count: 12 },
+        K::Note { text: s("") },
+        K::WaitTimedOut,
+        K::Figure {
+            key: s("lost"),
+            value: 0.25,
+            unit: s("%"),
+            text: s("lost a quarter"),
+        },
+        K::Figure {
+            key: s("n"),
+            value: 3.0,
+            unit: s(""),
+            text: s(""),
+        },
+    ];
+    use ObjectKind as O;
+    for kind in [
+        O::Lock,
+        O::RLock,
+        O::Event,
+        O::Condition,
+        O::Semaphore,
+        O::BoundedSemaphore,
+        O::Barrier,
+        O::Queue,
+        O::Value,
+        O::Array,
+        O::Manager,
+        O::Gil,
+        O::Pool,
+        O::Stdout,
+        O::Other,
+    ] {
+        kinds.push(K::ObjectNew { name: s("o"), kind });
+    }
+    // Adding a kind breaks this match until the kind is listed above too.
+    let variant = |k: &EventKind| match k {
+        K::RunStart { .. } => 0,
+        K::RunEnd { .. } => 1,
+        K::WorkerNew { .. } => 2,
+        K::WorkerStart => 3,
+        K::WorkerEnd { .. } => 4,
+        K::Print { .. } => 5,
+        K::Log { .. } => 6,
+        K::ObjectNew { .. } => 7,
+        K::LockWait => 8,
+        K::LockAcquire => 9,
+        K::LockRelease => 10,
+        K::EventSet => 11,
+        K::EventClear => 12,
+        K::EventWait => 13,
+        K::EventWake { .. } => 14,
+        K::CondWait => 15,
+        K::CondNotify { .. } => 16,
+        K::CondWake { .. } => 17,
+        K::SemWait => 18,
+        K::SemAcquire { .. } => 19,
+        K::SemRelease { .. } => 20,
+        K::BarrierWait { .. } => 21,
+        K::BarrierPass => 22,
+        K::QueuePut { .. } => 23,
+        K::QueueGet { .. } => 24,
+        K::QueueBlocked { .. } => 25,
+        K::TaskDone => 26,
+        K::TaskSubmit { .. } => 27,
+        K::TaskStart { .. } => 28,
+        K::TaskEnd { .. } => 29,
+        K::GilAcquire => 30,
+        K::GilRelease => 31,
+        K::Serialize { .. } => 32,
+        K::Deserialize { .. } => 33,
+        K::SleepStart { .. } => 34,
+        K::SleepEnd => 35,
+        K::Counter { .. } => 36,
+        K::Stall { .. } => 37,
+        K::Deadlock { .. } => 38,
+        K::Dropped { .. } => 39,
+        K::Note { .. } => 40,
+        K::WaitTimedOut => 41,
+        K::Figure { .. } => 42,
+    };
+    let seen: std::collections::BTreeSet<i32> = kinds.iter().map(variant).collect();
+    assert_eq!(seen.len(), 43, "every kind is listed");
+    kinds
+}
+
+/// `load_trace` reads events with its own small reader instead of serde's derive (see
+/// views/event_reader.rs); serde's derive stays the definition of the format. Both must
+/// accept the same events, read the same values and refuse the same damaged ones.
+#[test]
+fn trace_reader_agrees_with_serde_on_every_kind_and_damage() {
+    let load_one = |event: &Value| {
+        let doc = serde_json::json!({
+            "format": TRACE_FORMAT, "version": 1, "scenario": "s", "config": "",
+            "events": [event],
+        });
+        load_trace(doc.to_string().as_bytes()).map(|mut f| f.events.remove(0))
+    };
+    let check = |v: &Value| {
+        let ours = load_one(v);
+        let serde = serde_json::from_value::<Event>(v.clone());
+        match (&ours, &serde) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{v}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("{v}: reader {ours:?}, serde {serde:?}"),
+        }
+    };
+    let damage: Vec<Option<Value>> = [
+        "null",
+        "-1",
+        "0",
+        "1",
+        "1.5",
+        "2147483648",
+        "-2147483649",
+        "4294967296",
+        "18446744073709551615",
+        "-9223372036854775808",
+        "1e300",
+        "\"x\"",
+        "\"thread\"",
+        "\"failed\"",
+        "\"done\"",
+        "true",
+        "[]",
+        "[\"a\"]",
+        "[1]",
+        "{}",
+    ]
+    .iter()
+    .map(|j| Some(serde_json::from_str(j).unwrap()))
+    .chain([None])
+    .collect();
+    let mut checked = 0;
+    for (i, kind) in every_kind().into_iter().enumerate() {
+        let object = if i % 2 == 0 { Some(3) } else { None };
+        let event = Event {
+            run: 1,
+            seq: i as u64,
+            t_us: 10,
+            worker: 2,
+            object,
+            kind,
+        };
+        let good = serde_json::to_value(&event).unwrap();
+        assert_eq!(load_one(&good).unwrap(), event);
+        // Every field of the event, of its kind and of a run end's outcome, replaced by
+        // each damaged value or removed; plus an unknown field, which both ignore.
+        let mut paths: Vec<Vec<String>> = vec![vec!["extra".into()], vec!["object".into()]];
+        for (key, v) in good.as_object().unwrap() {
+            paths.push(vec![key.clone()]);
+            for (k2, v2) in v.as_object().into_iter().flatten() {
+                paths.push(vec![key.clone(), k2.clone()]);
+                for k3 in v2.as_object().into_iter().flatten().map(|(k, _)| k) {
+                    paths.push(vec![key.clone(), k2.clone(), k3.clone()]);
+                }
+            }
+        }
+        for path in &paths {
+            for d in &damage {
+                let mut v = good.clone();
+                let (last, parents) = path.split_last().unwrap();
+                let mut at = &mut v;
+                for p in parents {
+                    at = &mut at[p.as_str()];
+                }
+                let obj = at.as_object_mut().unwrap();
+                match d {
+                    Some(d) => obj.insert(last.clone(), d.clone()),
+                    None => obj.remove(last),
+                };
+                check(&v);
+                checked += 1;
+            }
+        }
+    }
+    for raw in [
+        "[]",
+        "3",
+        "{\"run\":1}",
+        "{\"run\":1,\"seq\":1,\"t_us\":1,\"worker\":1,\"kind\":{\"k\":\"nope\"}}",
+    ] {
+        check(&serde_json::from_str(raw).unwrap());
+    }
+    assert!(checked > 5000, "{checked}");
+}
+
 proptest! {
     #[test]
     fn load_never_panics_on_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {

@@ -7,7 +7,14 @@
 use super::knob::{boolean, choice, float, int, KnobSpec};
 pub use super::markers::{extract_between_markers, MARKER_END, MARKER_START};
 
+/// Where the page fetches the code it shows, relative to the page: www/index.html has
+/// trunk copy `src/scenarios/` (the Python texts and the scenario modules) to `code/`.
+/// The texts are not compiled into the page's wasm, where they were about 24 KB of its
+/// gzip size (issue 7, P5): an example page fetches its two files when it opens.
+pub const CODE_DIR: &str = "code";
+
 /// The code `build.rs` cut out of `src/scenarios/<stem>.rs` (see [`extract_between_markers`]).
+#[cfg(not(target_arch = "wasm32"))]
 macro_rules! shown_code {
     ($stem:literal) => {
         include_str!(concat!(env!("OUT_DIR"), "/shown_code/", $stem, ".rs"))
@@ -96,20 +103,36 @@ pub struct ScenarioInfo {
     /// The equivalent Python 3, runnable with CPython 3.11. It reads its sizes from
     /// environment variables named after the knobs (`latency-ms` -> `LATENCY_MS`, see
     /// [`super::knob::Config::to_env`]) and defaults to the knobs' defaults or smaller.
+    /// `src/scenarios/python/<id>.py`; the page fetches it ([`Self::python_url`]) instead.
+    #[cfg(not(target_arch = "wasm32"))]
     pub python: &'static str,
     /// The module's file name under `src/scenarios/`, so a native test can check that the
-    /// shown code is exactly what stands between the markers there.
+    /// shown code is exactly what stands between the markers there, and the page can fetch
+    /// it ([`Self::rust_url`]).
     pub rust_file: &'static str,
-    /// The running code between the module's markers, cut by `build.rs` at build time:
-    /// shipping whole modules (tests and all) would roughly double the text in the wasm.
+    /// The running code between the module's markers, cut by `build.rs` at build time.
+    /// Native only: the page fetches the module and cuts it with the same function.
+    #[cfg(not(target_arch = "wasm32"))]
     pub shown_rust: &'static str,
     pub lesson: Lesson,
 }
 
 impl ScenarioInfo {
     /// The Rust the learner reads: exactly the running code between the module's markers.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn rust_code(&self) -> &'static str {
         self.shown_rust
+    }
+
+    /// Where the page fetches [`Self::python`] from, relative to the page.
+    pub fn python_url(&self) -> String {
+        format!("{CODE_DIR}/python/{}.py", self.id)
+    }
+
+    /// Where the page fetches the whole module from, relative to the page; the shown code
+    /// is what [`extract_between_markers`] cuts out of it.
+    pub fn rust_url(&self) -> String {
+        format!("{CODE_DIR}/{}", self.rust_file)
     }
 
     pub fn knob(&self, key: &str) -> Option<&'static KnobSpec> {
@@ -215,8 +238,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             float("join-timeout-ms", "Join timeout (ms)", "Give up waiting for a worker after this long; 0 waits forever", 0.0, 10_000.0, 0.0),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/start-join.py"),
         rust_file: "start_join.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("start_join"),
         lesson: Lesson {
             notice: "Each worker prints `Worker: i`, but the lines arrive in a different order on each run. The doubler says which worker id did the work, `my_service` carries a custom name and the others get default names like `Process-1`. After `join`, every non-daemon worker is no longer alive and has exit code 0.",
@@ -240,8 +265,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             choice("style", "Style", "subclass overrides run(); target passes a function", &["subclass", "target"], "subclass"),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/worker-class.py"),
         rust_file: "worker_class.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("worker_class"),
         lesson: Lesson {
             notice: "Three workers each count 0..9 with a short sleep, and the output interleaves as `0 0 0 1 1 1 ...`: each sleep lets the others take a turn.",
@@ -269,8 +296,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             int("repeat", "Repeats", "Time both ways this many times and keep the best of each, like timeit.repeat", 1, 10, 3),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/gil.py"),
         rust_file: "gil.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("gil"),
         lesson: Lesson {
             notice: "With the thread flavour and the GIL on, N workers doing CPU work take about as long as doing it N times in a row: the speedup stays near 1×, and the timeline shows the GIL passing from lane to lane. The process flavour runs the lanes side by side and approaches the number of cores. Each way is timed a few times and the best counts, like timeit.repeat. On a machine busy with other programs the wall clock mostly measures how much CPU they took; where the system can tell (Linux), each worker also measures how long its work sat ready without a core, and the summary's speedup takes that out (the plain wall-clock speedup is shown next to it).",
@@ -294,8 +323,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             choice("part", "Part", "Which half of the lesson to run", &["both", "print", "counter"], "both"),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/lock.py"),
         rust_file: "lock.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("lock"),
         lesson: Lesson {
             notice: "Without the lock, workers writing `tango...` and `foxtrot...` a character at a time (with a 1 ms pause between characters) cut into each other's lines, and the counter ends far below workers × increments: the summary says how many lines came out garbled and how many updates were lost. With the lock each line is whole and the total is exact, and the summary puts the time spent waiting for the lock next to the time it was held.",
@@ -318,8 +349,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             float("timeout-ms", "Impatient timeout (ms)", "One worker waits only this long; shorter than Set after makes wait() return False", 0.0, 10_000.0, 200.0),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/event.py"),
         rust_file: "event.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("event"),
         lesson: Lesson {
             notice: "All the waiting workers wake together when the event is set. The impatient worker's `wait(timeout)` returns False first. After `clear()` the flag is down again.",
@@ -343,8 +376,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             latency("How long the producer takes per item", 100.0),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/condition.py"),
         rust_file: "condition.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("condition"),
         lesson: Lesson {
             notice: "Consumers block in a `while not has_work(): ready.wait()` loop (the loop `wait_for(has_work)` runs for you) and each item wakes one of them. With notify_all, every consumer wakes, checks the predicate, and all but one go back to sleep: the summary counts the wake-ups that found nothing.",
@@ -369,8 +404,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             boolean("over-release", "Release once too often", "Deliberate mistake: one extra release at the end", false),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/semaphore.py"),
         rust_file: "semaphore.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("semaphore"),
         lesson: Lesson {
             notice: "The occupancy never goes above k: the summary reports the largest number inside at once. Everyone else waits at the door.",
@@ -395,8 +432,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             latency("How long a consumer takes per item", 20.0),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/queue-sentinel.py"),
         rust_file: "queue_sentinel.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("queue_sentinel"),
         lesson: Lesson {
             notice: "The producer puts 5, 10, 13 and then one -1 per consumer; the consumers print the doubles 10, 20, 26 and stop at their sentinel. Items produced equal items consumed.",
@@ -422,8 +461,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             float("consume-ms", "Consume time (ms)", "How long using one item takes", 0.0, 2000.0, 50.0),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/bounded-buffer.py"),
         rust_file: "bounded_buffer.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("bounded_buffer"),
         lesson: Lesson {
             notice: "The buffer's slots fill and drain live. With slow consumers the buffer stays full and producers wait on `empty`; with slow producers it stays empty and consumers wait on `fill`.",
@@ -447,8 +488,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             int("fail-urls", "Failing URLs", "Deliberately make this many URLs fail", 0, 200, 2),
             SEED,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/site-checker.py"),
         rust_file: "site_checker.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("site_checker"),
         lesson: Lesson {
             notice: "Lines like `Process-2 - http://site-3.example got 200.` arrive in completion order, and a failure reads `Process-1 failed on http://site-7.example with: ...` while the run goes on. Each worker stops at its own STOP.",
@@ -474,8 +517,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             latency("How long each task takes (random up to this, from the seed)", 100.0),
             SEED,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/pool.py"),
         rust_file: "pool.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("pool"),
         lesson: Lesson {
             notice: "Only k tasks run at a time; the timeline shows the rest queued. `map` returns results in input order even though tasks finish out of order; `imap_unordered` yields them as they finish; `apply` blocks on each task in turn.",
@@ -500,8 +545,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             boolean("fail-one", "One task raises", "One task raises an exception; its future carries it", true),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/executor.py"),
         rust_file: "executor.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("executor"),
         lesson: Lesson {
             notice: "`as_completed` yields futures as they finish; the failing task's exception comes back from `result()` instead of crashing the run. With the process flavour the summary shows the bytes pickled and the time it took, growing with the argument size.",
@@ -524,8 +571,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             choice("method", "Method", "Which way of sharing to run; all compares them", &["all", "value", "array", "manager", "messages"], "all"),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/shared-state.py"),
         rust_file: "shared_state.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("shared_state"),
         lesson: Lesson {
             notice: "All three reach the same total, but the cost per operation differs: shared memory is cheapest, a manager's proxy is much slower (about ten times a Value update in our runs) because every update is two calls, each a serialized request and a serialized answer, and messages sit in between. Be fair to the numbers: the playground's manager answers on the caller's own worker (the browser has no spare worker for a server process), so a call here costs its four encodings and decodings but no trip to another process. In CPython every proxy call also crosses a socket to the manager's process and back, so the gap there is usually much larger.",
@@ -548,8 +597,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             int("work", "Work per item", "CPU work f does per element (thousands of steps)", 1, 10_000, 1000),
             FLAVOUR_PROCESS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/parallel-map.py"),
         rust_file: "parallel_map.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("parallel_map"),
         lesson: Lesson {
             notice: "The results are identical; the wall time drops with the pool when each item has enough work, and the summary gives speedup and efficiency.",
@@ -574,8 +625,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             choice("flavour", "Flavour", "Which pools to time", &["both", "thread", "process"], "both"),
             choice("work-kind", "Work", "Which workloads to time", &["both", "fileio", "square"], "both"),
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/do-work.py"),
         rust_file: "do_work.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("do_work"),
         lesson: Lesson {
             notice: "Four timings, thread and process pools over file I/O and squaring, appear next to the source's. Squaring 2000 numbers is trivial work, so most of the time goes to starting the pool and passing tasks around. Each pool really starts all its workers (50 by default, one Web Worker each in the browser) and the time includes that. The summary counts where the files went: real storage (a temp directory natively; in the browser the Origin Private File System, through one scratch file per Web Worker with a synchronous access handle) or memory where the platform offers none.",
@@ -607,8 +660,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             latency("How long one request takes", 50.0),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/timing-calls.py"),
         rust_file: "timing_calls.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("timing_calls"),
         lesson: Lesson {
             notice: "One at a time, each call costs its latency and throughput is 1 / latency. With k workers the latency per call stays about the same but the throughput grows about k times, until something saturates.",
@@ -632,8 +687,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             FLAVOUR_PROCESS,
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/worker-logging.py"),
         rust_file: "worker_logging.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("worker_logging"),
         lesson: Lesson {
             notice: "Every record names its worker and its time, and they arrive in one stream in time order; records below the level are dropped at the source.",
@@ -656,8 +713,10 @@ static SCENARIOS: &[ScenarioInfo] = &[
             float("timeout-ms", "Give up after (ms)", "0: wait for the second lock for ever (a real deadlock); otherwise give up after this long, like acquire(timeout=...)", 0.0, 10_000.0, 0.0),
             SLOW_MS,
         ],
+        #[cfg(not(target_arch = "wasm32"))]
         python: include_str!("python/deadlock.py"),
         rust_file: "deadlock.rs",
+        #[cfg(not(target_arch = "wasm32"))]
         shown_rust: shown_code!("deadlock"),
         lesson: Lesson {
             notice: "Each worker holds one lock and waits for the other: no progress. The playground's watchdog finds the cycle (Thread-1 holds A and waits for B, Thread-2 holds B and waits for A), records it, and stops the run, which ends failed with that diagnosis. The Python version cannot be stopped from outside, so its threads wait with a timeout, give up, and it prints the cycle itself.",

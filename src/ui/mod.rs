@@ -2,6 +2,7 @@
 //! internals, and never blocks: events are drained once per animation frame.
 
 pub mod app;
+pub mod fetch;
 pub mod frame;
 pub mod history_store;
 pub mod live_feed;

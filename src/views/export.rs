@@ -9,6 +9,7 @@
 //!   "replay a saved run". Loading treats the bytes as untrusted: size cap, type checks,
 //!   clear messages, never a panic.
 
+use super::event_reader::read_event;
 use super::timeline::{Span, SpanKind, Timeline};
 use crate::engine::trace::{Event, EventKind, ObjectId, WorkerId};
 use serde::{Deserialize, Serialize};
@@ -474,9 +475,8 @@ pub fn load_trace(bytes: &[u8]) -> Result<TraceFile, String> {
         None => return Err("The trace has no \"events\" list.".into()),
     };
     let mut events = Vec::with_capacity(raw.len());
-    for (i, v) in raw.into_iter().enumerate() {
-        let e: Event =
-            serde_json::from_value(v).map_err(|err| format!("Event #{i} is malformed: {err}."))?;
+    for (i, v) in raw.iter().enumerate() {
+        let e = read_event(v).map_err(|err| format!("Event #{i} is malformed: {err}."))?;
         events.push(e);
     }
     Ok(TraceFile {

@@ -26,6 +26,7 @@
 
 pub mod applog;
 pub mod console;
+mod event_reader;
 pub mod export;
 pub mod highlight;
 pub mod overview;

@@ -88,6 +88,34 @@ test('the lock lesson loses updates without the lock, with its defaults, in the 
   assert.ok(seen.some((t) => /^lost [1-9]\d* of/.test(t)), `updates lost in one of ${seen.length} runs: ${seen}`);
 });
 
+// The Python and the Rust are fetched from the site (code/), not compiled into the wasm.
+test('the code panel loads both texts, and says so when it cannot', async () => {
+  const codeText = (id) => page.$eval(`[data-testid=code-${id}] pre`, (e) => e.textContent).catch(() => '');
+  await page.goto(`${server.url}/#/examples/lock`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=code-python] pre')?.textContent.includes('__main__'));
+  assert.equal(await page.$('[data-testid=code-loading]'), null);
+  await page.click('[data-testid=code-tab-rust]');
+  await page.waitForSelector('[data-testid=code-rust] pre');
+  const rust = await codeText('rust');
+  assert.match(rust, /pub fn run\(s: &Scene\)/);
+  // Only the code between the markers, not the rest of the module.
+  assert.doesNotMatch(rust, /ANCHOR|use super::runner|fn threads_needed/);
+
+  // A failed fetch: a clear message, a working Try again, and no crash.
+  const { page: p, context: ctx } = await openPage(browser, `${server.url}/`);
+  await p.route('**/code/**', (r) => r.abort());
+  await p.goto(`${server.url}/#/examples/event`);
+  await p.waitForSelector('[data-testid=code-error]');
+  assert.match(await p.textContent('[data-testid=code-error]'), /Could not load the code: could not fetch code\/python\/event\.py/);
+  await p.unroute('**/code/**');
+  await p.click('[data-testid=code-retry]');
+  await p.waitForFunction(() => document.querySelector('[data-testid=code-python] pre')?.textContent.includes('__main__'));
+  assert.equal(await p.$('[data-testid=code-error]'), null);
+  await p.click('[data-testid=run]');
+  await p.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+  await ctx.close();
+});
+
 test('a configured link reproduces its config, and editing a knob rewrites the link', async () => {
   await page.goto(`${server.url}/#/examples/lock?workers=3&use-lock=true&part=counter`);
   await page.waitForSelector('[data-knob=workers]');

@@ -176,6 +176,8 @@ test('embedded in an isolated host page, the example runs live and sizes its ifr
   const frame = await (await p.waitForSelector('iframe')).contentFrame();
   await frame.waitForSelector('[data-run-state=done]', { timeout: 60000 });
   assert.ok(await consoleCount(frame) >= 3);
+  // The code is fetched from the site, not built in: the embed shows it too.
+  await frame.waitForFunction(() => document.querySelector('[data-testid=code-python]')?.textContent.includes('__main__'));
   assert.equal(await frame.$eval('.site-header', (e) => getComputedStyle(e).display), 'none');
   await p.waitForFunction(() => window.heights.length > 0);
   const sent = await p.evaluate(() => window.heights.at(-1));
@@ -198,6 +200,7 @@ test('embedded in a plain host page, the example explains and offers a new tab',
   assert.match(await frame.textContent('[data-testid=no-workers]'), /cross-origin isolated/);
   const newTab = await frame.getAttribute('[data-testid=no-workers] a[target=_blank]', 'href');
   assert.match(newTab, /#\/examples\/lock/);
+  await frame.waitForFunction(() => document.querySelector('[data-testid=code-python]')?.textContent.includes('__main__'));
   assert.doesNotMatch(newTab, /embed=1/);
   await p.waitForFunction(() => window.heights.length > 0);
   await screenshot(p, 'embed-plain');

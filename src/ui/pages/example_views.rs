@@ -46,7 +46,7 @@ pub fn run_views(p: &Props) -> Html {
             </div>
             <section class="panel code" aria-labelledby="code-h">
                 <h2 id="code-h">{"The code"}</h2>
-                <CodeView python={p.info.python} rust={p.info.rust_code()} />
+                <CodeView python_url={p.info.python_url()} rust_url={p.info.rust_url()} />
             </section>
         </div>
     }

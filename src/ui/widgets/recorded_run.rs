@@ -6,40 +6,16 @@
 //! replay page with it.
 
 use crate::ui::app::Route;
+use crate::ui::fetch::fetch_bytes;
 use crate::views::export::{load_trace, TraceFile};
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 /// Where the recordings are served, relative to the page.
 pub const RECORDINGS_DIR: &str = "recordings";
 
-/// Fetch a same-origin file as bytes; every failure is a sentence for the learner.
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|_| format!("could not fetch {url}"))?
-        .dyn_into()
-        .map_err(|_| "the fetch did not give a response".to_string())?;
-    if !response.ok() {
-        return Err(format!(
-            "no recorded run at {url} (HTTP {})",
-            response.status()
-        ));
-    }
-    let buffer = response
-        .array_buffer()
-        .map_err(|_| "could not read the recording".to_string())?;
-    let buffer = JsFuture::from(buffer)
-        .await
-        .map_err(|_| "could not read the recording".to_string())?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
-}
-
 async fn fetch_recording(scenario: &str) -> Result<TraceFile, String> {
-    let bytes = fetch_bytes(&format!("{RECORDINGS_DIR}/{scenario}.json")).await?;
+    let bytes = fetch_bytes(&format!("{RECORDINGS_DIR}/{scenario}.json"), "recorded run").await?;
     let trace = load_trace(&bytes)?;
     if trace.scenario != scenario {
         return Err(format!(
