@@ -3,7 +3,7 @@
 //!
 //! The number of SVG elements stays bounded whatever the trace size: spans at least
 //! `WIDE_PX` wide are drawn one by one (up to a cap per lane), narrower ones are pooled
-//! into per-pixel columns and drawn as runs of covered columns, and markers keep at most
+//! into per-pixel columns and drawn as one path per kind and lane, and markers keep at most
 //! one tick per pixel column. Hover details come from a `data-tip` attribute read by a
 //! single listener and written straight into the tooltip's DOM, so moving the mouse
 //! never re-renders thousands of elements.
@@ -446,8 +446,14 @@ fn lane(tl: &TimelineView, w: WorkerId, index: usize, sc: &Scale) -> Html {
             },
         ));
     }
+    // Each kind's pooled columns are one path per lane: a lock lesson's lanes hold hundreds
+    // of runs, and as separate rects every redraw re-set hundreds of attributes as the
+    // scale moved.
     for p in &pic.pooled {
         let (dy, h) = band(p.kind);
+        let top = y + dy;
+        let mut d = String::new();
+        let mut count = 0u64;
         let mut c = 0;
         while c < p.covered.len() {
             if !p.covered[c] {
@@ -455,38 +461,40 @@ fn lane(tl: &TimelineView, w: WorkerId, index: usize, sc: &Scale) -> Html {
                 continue;
             }
             let start = c;
-            let mut count = 0u64;
             while c < p.covered.len() && p.covered[c] {
                 count += p.starts[c] as u64;
                 c += 1;
             }
-            let tip = match count {
-                0 => format!(
-                    "{}: part of a short {} span",
-                    tl.lane_name(w),
-                    p.kind.label()
-                ),
-                1 => format!(
-                    "{}: 1 short {} span (zoom in for details)",
-                    tl.lane_name(w),
-                    p.kind.label()
-                ),
-                n => format!(
-                    "{}: {n} short {} spans (zoom in for details)",
-                    tl.lane_name(w),
-                    p.kind.label()
-                ),
-            };
-            wide.push((
-                layer(p.kind),
-                html! {
-                    <rect class={classes!("span", kind_class(p.kind), "pooled")}
-                        x={format!("{}", LABEL_W + start as f64)} y={format!("{:.1}", y + dy)}
-                        width={format!("{}", (c - start).max(1))} height={format!("{h}")}
-                        data-tip={tip} />
-                },
-            ));
+            let x = LABEL_W + start as f64;
+            let width = (c - start).max(1);
+            d.push_str(&format!("M{x} {top:.1}h{width}v{h}h-{width}z"));
         }
+        if d.is_empty() {
+            continue;
+        }
+        let tip = match count {
+            0 => format!(
+                "{}: part of a short {} span",
+                tl.lane_name(w),
+                p.kind.label()
+            ),
+            1 => format!(
+                "{}: 1 short {} span (zoom in for details)",
+                tl.lane_name(w),
+                p.kind.label()
+            ),
+            n => format!(
+                "{}: {n} short {} spans, too narrow to draw one by one (zoom in for details)",
+                tl.lane_name(w),
+                p.kind.label()
+            ),
+        };
+        wide.push((
+            layer(p.kind),
+            html! {
+                <path class={classes!("span", kind_class(p.kind), "pooled")} d={d} data-tip={tip} />
+            },
+        ));
     }
     wide.sort_by_key(|(l, _)| *l);
 
