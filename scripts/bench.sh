@@ -13,7 +13,9 @@ rm -f "$OUT"/native.jsonl "$OUT"/cpython.jsonl "$OUT"/browser.json
 stage() { echo "== $* ($(date +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2; }
 
 stage "build: native example, release site"
-cargo build --profile release-native --example bench_native || exit 1
+# Native builds use the toolchain's own std: the rebuilt, size-optimised one is for wasm.
+env -u CARGO_UNSTABLE_BUILD_STD -u CARGO_UNSTABLE_BUILD_STD_FEATURES \
+  cargo build --profile release-native --example bench_native || exit 1
 if [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f dist/index.html ]; then
   trunk build --release || exit 1
 fi

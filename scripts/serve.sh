@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
 # The recorded runs offered where live workers cannot start (trunk copies static/).
-env -u CARGO_UNSTABLE_BUILD_STD cargo run -q --bin playground -- record-all static/recordings
+env -u CARGO_UNSTABLE_BUILD_STD -u CARGO_UNSTABLE_BUILD_STD_FEATURES cargo run -q --bin playground -- record-all static/recordings
 exec trunk serve "$@"

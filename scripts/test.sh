@@ -17,7 +17,7 @@ stage() {
 stage "setup (installs what is missing)" bash scripts/setup.sh
 source scripts/env.sh
 
-native_env() { env -u CARGO_UNSTABLE_BUILD_STD "$@"; }
+native_env() { env -u CARGO_UNSTABLE_BUILD_STD -u CARGO_UNSTABLE_BUILD_STD_FEATURES "$@"; }
 stage "cargo fmt --check" native_env cargo fmt --all -- --check
 stage "cargo clippy (native, -D warnings)" native_env cargo clippy --all-targets -q -- -D warnings
 # The UI and the browser runtime only exist on wasm32: lint them there too (the
@@ -26,7 +26,7 @@ stage "cargo clippy (wasm32, -D warnings)" cargo clippy -q --target wasm32-unkno
 stage "cargo test (native)" native_env cargo test -q
 # The link/knob parser against more than a million random inputs (1.2M property cases of
 # 1 to 10 inputs each), optimised so it takes seconds, not minutes.
-stage "fuzz the link parser (1.2M cases)" env -u CARGO_UNSTABLE_BUILD_STD PG_FUZZ_CASES=400000 \
+stage "fuzz the link parser (1.2M cases)" native_env PG_FUZZ_CASES=400000 \
   cargo test -q --profile fuzz --test scenarios -- random_ every_repair
 stage "wasm-bindgen-test in Chromium" cargo test --target wasm32-unknown-unknown --test web
 # The recorded runs the site ships for pages without live workers (trunk copies static/).
