@@ -111,8 +111,7 @@ fn exit_codes_for_return_error_and_cancel() {
     assert_eq!(ok.join().unwrap(), 3);
     assert_eq!(bad.join().unwrap(), EXIT_ERROR);
     let logged = events(&ctx).iter().any(|e| {
-        matches!(&e.kind, EventKind::Log { text, .. } if text.contains("boom"))
-            && e.worker == bad.id()
+        matches!(&e.kind, EventKind::Log(l) if l.text.contains("boom")) && e.worker == bad.id()
     });
     assert!(logged, "the error is recorded as a log line of the worker");
 

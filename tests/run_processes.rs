@@ -25,7 +25,7 @@ struct Ran {
 impl Ran {
     fn figure(&self, key: &str) -> Option<f64> {
         self.events.iter().find_map(|e| match &e.kind {
-            EventKind::Figure { key: k, value, .. } if k == key => Some(*value),
+            EventKind::Figure(f) if f.key == key => Some(f.value),
             _ => None,
         })
     }
@@ -39,7 +39,7 @@ impl Ran {
         self.events
             .iter()
             .filter_map(|e| match &e.kind {
-                EventKind::Figure { key, value, .. } => Some(format!("{key}={value:.3}")),
+                EventKind::Figure(f) => Some(format!("{}={:.3}", f.key, f.value)),
                 _ => None,
             })
             .collect()

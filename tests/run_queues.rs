@@ -35,7 +35,7 @@ impl Ran {
         self.events
             .iter()
             .find_map(|e| match &e.kind {
-                EventKind::Figure { key: k, value, .. } if k == key => Some(*value),
+                EventKind::Figure(f) if f.key == key => Some(f.value),
                 _ => None,
             })
             .unwrap_or_else(|| panic!("no figure {key}: {:?}", self.figure_keys()))
@@ -49,7 +49,7 @@ impl Ran {
         self.events
             .iter()
             .filter_map(|e| match &e.kind {
-                EventKind::Figure { key, .. } => Some(key.clone()),
+                EventKind::Figure(f) => Some(f.key.clone()),
                 _ => None,
             })
             .collect()

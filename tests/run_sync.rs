@@ -26,7 +26,7 @@ impl Ran {
         self.events
             .iter()
             .filter_map(|e| match &e.kind {
-                EventKind::Figure { key, value, .. } => Some((key.clone(), *value)),
+                EventKind::Figure(f) => Some((f.key.clone(), f.value)),
                 _ => None,
             })
             .collect()

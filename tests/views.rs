@@ -2,7 +2,7 @@
 //! trace files and replay, on hand-built traces and on traces recorded from real threads.
 
 use concurrency_playground::engine::trace::{
-    Event, EventKind, Flavour, ObjectKind, Outcome, QueueOp, WorkerId,
+    Event, EventKind, Figure, Flavour, ObjectKind, Outcome, QueueOp, WorkerId,
 };
 use concurrency_playground::engine::RunCtx;
 use concurrency_playground::views::console::{Filter, LineKind};
@@ -156,15 +156,7 @@ fn filter_by_worker_keeps_its_lines_and_every_notice() {
 fn several_lines_in_one_piece_logs_and_run_end_flush() {
     let mut t = Tr::default();
     t.print(1, 0, "one\ntwo\nthr");
-    t.ev(
-        2,
-        0,
-        None,
-        EventKind::Log {
-            level: "INFO".into(),
-            text: "logged".into(),
-        },
-    );
+    t.ev(2, 0, None, EventKind::log("INFO", "logged"));
     t.print(3, 0, "ee");
     t.ev(4, 0, None, EventKind::Dropped { count: 3 });
     t.print(5, 0, "unterminated");
@@ -851,10 +843,7 @@ fn every_kind() -> Vec<EventKind> {
         K::Print {
             text: s("a \"b\"\n"),
         },
-        K::Log {
-            level: s("INFO"),
-            text: s("x"),
-        },
+        K::log("INFO", "x"),
         K::LockWait,
         K::LockAcquire,
         K::LockRelease,
@@ -902,18 +891,18 @@ fn every_kind() -> Vec<EventKind> {
         K::Dropped { count: 12 },
         K::Note { text: s("") },
         K::WaitTimedOut,
-        K::Figure {
+        K::Figure(Box::new(Figure {
             key: s("lost"),
             value: 0.25,
             unit: s("%"),
             text: s("lost a quarter"),
-        },
-        K::Figure {
+        })),
+        K::Figure(Box::new(Figure {
             key: s("n"),
             value: 3.0,
             unit: s(""),
             text: s(""),
-        },
+        })),
     ];
     use ObjectKind as O;
     for kind in [
@@ -1360,10 +1349,7 @@ fn arb_kind() -> impl Strategy<Value = EventKind> {
         Just(EventKind::WorkerStart),
         Just(EventKind::WorkerEnd { exit_code: 0 }),
         "[ab\n]{0,4}".prop_map(|text| EventKind::Print { text }),
-        Just(EventKind::Log {
-            level: "INFO".into(),
-            text: "x".into()
-        }),
+        Just(EventKind::log("INFO", "x")),
         Just(EventKind::ObjectNew {
             name: "o".into(),
             kind: ObjectKind::Queue
@@ -1623,4 +1609,31 @@ mod pictures {
             }
         }
     }
+}
+
+/// Regression: boxing the figure and log kinds (to halve every event's size) must not
+/// change the trace format that saved runs and the shipped recordings use.
+#[test]
+fn boxed_figure_and_log_events_keep_their_flat_json() {
+    let figure = EventKind::Figure(Box::new(Figure {
+        key: "lost".into(),
+        value: 0.5,
+        unit: "%".into(),
+        text: "half".into(),
+    }));
+    assert_eq!(
+        serde_json::to_value(&figure).unwrap(),
+        serde_json::json!({"k": "figure", "key": "lost", "value": 0.5, "unit": "%", "text": "half"})
+    );
+    let log = EventKind::log("INFO", "x");
+    assert_eq!(
+        serde_json::to_value(&log).unwrap(),
+        serde_json::json!({"k": "log", "level": "INFO", "text": "x"})
+    );
+    let back: EventKind =
+        serde_json::from_str(r#"{"k":"figure","key":"n","value":3.0,"unit":"","text":"t"}"#)
+            .unwrap();
+    assert!(matches!(back, EventKind::Figure(f) if f.key == "n" && f.value == 3.0));
+    // Every event is the size of its largest kind: keep it at most 72 bytes (it was 112).
+    assert!(std::mem::size_of::<Event>() <= 72, "{}", std::mem::size_of::<Event>());
 }

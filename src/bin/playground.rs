@@ -168,8 +168,8 @@ mod cli {
         let views = Views::build(events);
         println!("\n--- figures");
         for e in events {
-            if let EventKind::Figure { text, .. } = &e.kind {
-                println!("{text}");
+            if let EventKind::Figure(f) = &e.kind {
+                println!("{}", f.text);
             }
         }
         println!("--- timings");

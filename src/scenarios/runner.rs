@@ -35,12 +35,12 @@ impl Scene<'_> {
     pub fn figure(&self, key: &str, value: f64, unit: &str, text: impl Into<String>) {
         self.ctx.emit(
             None,
-            EventKind::Figure {
+            EventKind::Figure(Box::new(crate::engine::trace::Figure {
                 key: key.to_string(),
                 value,
                 unit: unit.to_string(),
                 text: text.into(),
-            },
+            })),
         );
     }
 

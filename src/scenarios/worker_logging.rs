@@ -68,10 +68,10 @@ impl Logger {
         let text = record.message.clone();
         ctx.emit(
             None,
-            EventKind::Log {
+            EventKind::Log(Box::new(crate::engine::trace::Log {
                 level: level_name(level).into(),
                 text,
-            },
+            })),
         );
         // To a process the record crosses as bytes, as a multiprocessing queue pickles it.
         let parcel = Parcel::pack(&ctx, record, self.flavour)?;

@@ -116,7 +116,7 @@ impl Feed {
             }
             for e in &batch {
                 match &e.kind {
-                    EventKind::Figure { .. } => fed.figures.push(e.clone()),
+                    EventKind::Figure(_) => fed.figures.push(e.clone()),
                     EventKind::RunEnd { outcome } => fed.ended = Some(outcome.clone()),
                     EventKind::Dropped { count } => fed.dropped += count,
                     _ => {}

@@ -140,14 +140,14 @@ impl Console {
                 self.index_of(e.worker);
             }
             EventKind::Print { text } => self.print(text, e),
-            EventKind::Log { level, text } => {
+            EventKind::Log(log) => {
                 let mut line = ConsoleLine::new(
                     LineKind::Log {
-                        level: level.clone(),
+                        level: log.level.clone(),
                     },
                     e,
                 );
-                line.text = text.trim_end_matches('\n').to_string();
+                line.text = log.text.trim_end_matches('\n').to_string();
                 self.finish(line);
             }
             EventKind::Deadlock { cycle } => self.notice(

@@ -13,7 +13,7 @@
 //! spellings that no saved run contains: an event or outcome written as a JSON array, a
 //! kind named by its variant index instead of its name.
 
-use crate::engine::trace::{Event, EventKind, Flavour, ObjectKind, Outcome, QueueOp};
+use crate::engine::trace::{Event, EventKind, Figure, Flavour, Log, ObjectKind, Outcome, QueueOp};
 use serde_json::{Map, Value};
 
 /// One event object of a trace file's `"events"` list.
@@ -223,10 +223,10 @@ fn read_kind(f: &Fields) -> Result<EventKind, String> {
         "print" => K::Print {
             text: f.string("text")?,
         },
-        "log" => K::Log {
+        "log" => K::Log(Box::new(Log {
             level: f.string("level")?,
             text: f.string("text")?,
-        },
+        })),
         "object_new" => K::ObjectNew {
             name: f.string("name")?,
             kind: OBJECT_KIND_VALUES[f.name_in("kind", &OBJECT_KINDS)?],
@@ -309,12 +309,12 @@ fn read_kind(f: &Fields) -> Result<EventKind, String> {
             text: f.string("text")?,
         },
         "wait_timed_out" => K::WaitTimedOut,
-        "figure" => K::Figure {
+        "figure" => K::Figure(Box::new(Figure {
             key: f.string("key")?,
             value: f.f64("value")?,
             unit: f.string("unit")?,
             text: f.string("text")?,
-        },
+        })),
         other => return Err(format!("unknown kind \"{other}\"")),
     })
 }

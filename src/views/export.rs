@@ -358,9 +358,9 @@ fn instants_counters_flows(
                 }
             }
             EventKind::Print { text } => instant(out, "print", &[("text", Arg::Str(text))]),
-            EventKind::Log { level, text } => {
-                let _ = write!(name, "log {level}");
-                instant(out, &name, &[("text", Arg::Str(text))]);
+            EventKind::Log(log) => {
+                let _ = write!(name, "log {}", log.level);
+                instant(out, &name, &[("text", Arg::Str(&log.text))]);
             }
             EventKind::EventSet => {
                 let _ = write!(name, "set {obj}");

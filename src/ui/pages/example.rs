@@ -262,17 +262,20 @@ fn example_body(p: &BodyProps) -> Html {
                 .figures
                 .into_iter()
                 .filter_map(|e| match e.kind {
-                    EventKind::Figure {
-                        key,
-                        value,
-                        unit,
-                        text,
-                    } => Some(Figure {
-                        key,
-                        value,
-                        unit,
-                        text,
-                    }),
+                    EventKind::Figure(f) => {
+                        let crate::engine::trace::Figure {
+                            key,
+                            value,
+                            unit,
+                            text,
+                        } = *f;
+                        Some(Figure {
+                            key,
+                            value,
+                            unit,
+                            text,
+                        })
+                    }
                     _ => None,
                 })
                 .collect();
