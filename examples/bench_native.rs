@@ -197,12 +197,14 @@ fn main() -> EngineResult<()> {
         return Ok(());
     }
 
-    // P7: tracing overhead on a lock-heavy run.
-    let (k, per) = (4, 20_000);
+    // P7: tracing overhead on a lock-heavy run. Four workers on a 2-core machine make the
+    // wall time hostage to the scheduler (a run of 80k lock operations varied by a third
+    // from one run to the next), so each run is longer and there are at least 9 pairs.
+    let (k, per) = (4, 60_000);
     let _ = workloads::lock_heavy_ms(&threads, k, per, true)?;
     let mut ratios = Vec::new();
     let (mut on, mut off) = (Vec::new(), Vec::new());
-    for _ in 0..reps {
+    for _ in 0..reps.max(9) {
         let a = workloads::lock_heavy_ms(&threads, k, per, false)?;
         let b = workloads::lock_heavy_ms(&threads, k, per, true)?;
         ratios.push(b / a);

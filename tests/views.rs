@@ -1635,5 +1635,9 @@ fn boxed_figure_and_log_events_keep_their_flat_json() {
             .unwrap();
     assert!(matches!(back, EventKind::Figure(f) if f.key == "n" && f.value == 3.0));
     // Every event is the size of its largest kind: keep it at most 72 bytes (it was 112).
-    assert!(std::mem::size_of::<Event>() <= 72, "{}", std::mem::size_of::<Event>());
+    assert!(
+        std::mem::size_of::<Event>() <= 72,
+        "{}",
+        std::mem::size_of::<Event>()
+    );
 }
