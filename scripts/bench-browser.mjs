@@ -103,13 +103,16 @@ try {
   }
   res.wasm_iters_per_us = ITERS / (res.cpu[1] * 1e3);
 
-  // P4: dispatch, 2 process-flavoured pool workers, tracing off and on.
-  for (const traced of [0, 1]) {
-    await measure(page, 'dispatch', 2, 2000, traced);
-    const xs = [];
-    for (let i = 0; i < REPS; i++) xs.push((await measure(page, 'dispatch', 2, 20000, traced)).tasks_per_s);
-    res[`dispatch_traced_${traced}`] = median(xs);
-    log(`dispatch traced=${traced}: ${median(xs).toFixed(0)}/s`);
+  // P4: dispatch on 2 pool workers, process-flavoured (every argument and result
+  // pickled) and thread-flavoured (shared), tracing off and on.
+  for (const [kind, key] of [['dispatch', 'dispatch'], ['dispatch-thread', 'dispatch_thread']]) {
+    for (const traced of [0, 1]) {
+      await measure(page, kind, 2, 2000, traced);
+      const xs = [];
+      for (let i = 0; i < REPS; i++) xs.push((await measure(page, kind, 2, 20000, traced)).tasks_per_s);
+      res[`${key}_traced_${traced}`] = median(xs);
+      log(`${kind} traced=${traced}: ${median(xs).toFixed(0)}/s`);
+    }
   }
 
   // P8: queue hand-off between two workers.

@@ -70,11 +70,12 @@ for name, r in native.items():
 cp_pool = next((r for r in cpy if r.get("bench") == "pool_dispatch"), {})
 cpr = cp_pool.get("mp_apply_async_tasks_per_s_median")
 rayon = nv("native_rayon_spawn_channel")
-for tr in (0, 1):
-    b = browser.get(f"dispatch_traced_{tr}")
-    row("P4", f"browser apply_async+get/s, tracing {'on' if tr else 'off'}", b,
-        ">= 1M/s, >= 50x CPython, >= 0.2x rayon" if not tr else "(info)",
-        (b >= 1e6 and (not cpr or b >= 50 * cpr) and (not rayon or b >= 0.2 * rayon)) if (b and not tr) else None)
+for key, fl in (("dispatch", "process"), ("dispatch_thread", "thread")):
+    for tr in (0, 1):
+        b = browser.get(f"{key}_traced_{tr}")
+        row("P4", f"browser {fl} pool apply_async+get/s, tracing {'on' if tr else 'off'}", b,
+            ">= 1M/s, >= 50x CPython, >= 0.2x rayon" if not tr else "(info)",
+            (b >= 1e6 and (not cpr or b >= 50 * cpr) and (not rayon or b >= 0.2 * rayon)) if (b and not tr) else None)
 for fl in ("process", "thread"):
     for tr in ("false", "true"):
         v = nv(f"native_dispatch_{fl}_traced_{tr}")

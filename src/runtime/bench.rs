@@ -36,8 +36,9 @@ pub fn cp_bench_result() -> Option<String> {
 }
 
 /// Start one measurement on a scenario pool of `pool_size` threads:
-/// `cpu` (k = `a` workers, `b` iterations in all), `dispatch` (`a` tasks, traced if
-/// `b` != 0), `handoff` (`a` messages). Returns at once; poll [`cp_bench_result`].
+/// `cpu` (k = `a` workers, `b` iterations in all), `dispatch` on process-flavoured
+/// workers or `dispatch-thread` on thread-flavoured ones (`a` tasks, traced if `b` != 0),
+/// `handoff` (`a` messages). Returns at once; poll [`cp_bench_result`].
 #[wasm_bindgen]
 pub fn cp_bench_start(kind: String, pool_size: usize, a: f64, b: f64) -> Result<(), JsValue> {
     let pool = session::with(|s| s.ensure_pool(pool_size)).map_err(|e| JsValue::from_str(&e))?;
@@ -51,8 +52,15 @@ pub fn cp_bench_start(kind: String, pool_size: usize, a: f64, b: f64) -> Result<
                     r.wall_ms, r.iterations
                 )
             }),
-            "dispatch" => work::dispatch_rate(&threads, Flavour::Process, 2, a as usize, b != 0.0)
-                .map(|r| format!("{{\"tasks_per_s\":{r}}}")),
+            "dispatch" | "dispatch-thread" => {
+                let flavour = if kind == "dispatch" {
+                    Flavour::Process
+                } else {
+                    Flavour::Thread
+                };
+                work::dispatch_rate(&threads, flavour, 2, a as usize, b != 0.0)
+                    .map(|r| format!("{{\"tasks_per_s\":{r}}}"))
+            }
             "handoff" => work::handoff_median_us(&threads, a as usize, 200)
                 .map(|r| format!("{{\"median_us\":{r}}}")),
             other => Err(crate::engine::EngineError::Invalid(format!(
