@@ -35,6 +35,19 @@ test(`a flood of ${RATE} lines/s for ${SECS} s reaches the screen with nothing l
   assert.equal(r.lines, r.expected, 'every line reached the console');
   assert.ok(r.expected >= RATE * SECS * 0.99, `expected ${r.expected}`);
   assert.ok(await page.$('.flood [data-testid=timeline-svg]'), 'the timeline drew the flood');
+  // Regression: the console followed the whole flood to its last line. (A scroll event
+  // arriving after more lines were drawn once read as the learner scrolling up, and the
+  // console stayed near the start with "Jump to latest" showing.)
+  const lastLine = () => page.$$eval('.flood [data-testid=console-line]', (ls) => ls.at(-1)?.textContent || '');
+  assert.equal(await page.$('.flood [data-testid=console-follow]'), null, 'still following at the end');
+  assert.match(await lastLine(), /Run finished/);
+  // Scrolling up stops following; "Jump to latest" follows again.
+  await page.$eval('.flood .vconsole-viewport', (v) => { v.scrollTop = 0; });
+  await page.waitForSelector('.flood [data-testid=console-follow]');
+  assert.doesNotMatch(await lastLine(), /Run finished/);
+  await page.click('.flood [data-testid=console-follow]');
+  await page.waitForSelector('.flood [data-testid=console-follow]', { state: 'detached' });
+  assert.match(await lastLine(), /Run finished/);
   await screenshot(page, 'flood-check');
   assert.deepEqual(errors, []);
   await context.close();

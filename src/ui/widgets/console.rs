@@ -49,6 +49,8 @@ pub fn console(p: &ConsoleProps) -> Html {
     });
     // Follow new output until the learner scrolls up; back at the bottom, follow again.
     let stick = use_mut_ref(|| true);
+    // The scroll offset our own follow-the-end scroll last set.
+    let auto_top = use_mut_ref(|| 0.0f64);
     let selected = use_state(|| None::<usize>);
     let announcement = use_state(String::new);
     let announcer = use_mut_ref(Announcer::default);
@@ -83,17 +85,20 @@ pub fn console(p: &ConsoleProps) -> Html {
         top - (top_line - first) as f64 * ROW_PX
     };
 
-    // Keep the viewport at the bottom while following.
+    // Keep the viewport at the bottom while following, whenever the line count changes
+    // (any render can show lines the feed applied since the last redraw).
     {
         let viewport = viewport.clone();
-        let stick = stick.clone();
+        let (stick, auto_top) = (stick.clone(), auto_top.clone());
         // The spacer's height is known here, so the bottom is too: reading `scrollHeight`
         // instead forced a second layout after every redraw of a flood.
         let bottom = spacer_px.ceil() as i32;
-        use_effect_with((p.handle.version, *filter), move |_| {
+        use_effect_with((p.handle.version, *filter, total), move |_| {
             if *stick.borrow() {
                 if let Some(el) = viewport.cast::<Element>() {
                     el.set_scroll_top(bottom);
+                    // Where that landed (the browser clamps it); layout is fresh here.
+                    *auto_top.borrow_mut() = el.scroll_top() as f64;
                 }
             }
         });
@@ -110,12 +115,16 @@ pub fn console(p: &ConsoleProps) -> Html {
     }
 
     let onscroll = {
-        let (scroll, stick) = (scroll.clone(), stick.clone());
+        let (scroll, stick, auto_top) = (scroll.clone(), stick.clone(), auto_top.clone());
         Callback::from(move |e: Event| {
             let el: Element = e.target_unchecked_into();
             let top = el.scroll_top() as f64;
             let height = el.client_height() as f64;
-            let at_bottom = top + height >= el.scroll_height() as f64 - ROW_PX;
+            // A scroll event can arrive after more lines were drawn than when our own
+            // scroll to the bottom was made: at or past that scroll is still following.
+            // Only the learner scrolling up stops it.
+            let at_bottom = top >= *auto_top.borrow() - ROW_PX
+                || top + height >= el.scroll_height() as f64 - ROW_PX;
             let was_following = std::mem::replace(&mut *stick.borrow_mut(), at_bottom);
             // Following, the rows drawn depend on the height only: the scroll our own
             // effect just made needs no second render.
