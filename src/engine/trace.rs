@@ -234,10 +234,10 @@ pub struct Log {
 
 impl EventKind {
     /// A log record of `level` (`"error"`, `"info"`...).
-    pub fn log(level: &str, text: &str) -> Self {
+    pub fn log(level: &str, text: impl Into<String>) -> Self {
         EventKind::Log(Box::new(Log {
             level: level.to_string(),
-            text: text.to_string(),
+            text: text.into(),
         }))
     }
 }

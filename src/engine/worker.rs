@@ -296,7 +296,7 @@ where
 fn log_exception(ctx: &RunCtx, name: &str, msg: &str) {
     ctx.emit(
         None,
-        EventKind::log("error", &format!("Exception in {name}: {msg}")),
+        EventKind::log("error", format!("Exception in {name}: {msg}")),
     );
 }
 

@@ -66,13 +66,7 @@ impl Logger {
             message,
         };
         let text = record.message.clone();
-        ctx.emit(
-            None,
-            EventKind::Log(Box::new(crate::engine::trace::Log {
-                level: level_name(level).into(),
-                text,
-            })),
-        );
+        ctx.emit(None, EventKind::log(level_name(level), text));
         // To a process the record crosses as bytes, as a multiprocessing queue pickles it.
         let parcel = Parcel::pack(&ctx, record, self.flavour)?;
         self.records.put(Some(parcel), true, None)?;

@@ -14,6 +14,7 @@ use crate::ui::views_handle::ViewsHandle;
 use crate::views::picture::Frame;
 use crate::views::timeline::{Marker, MarkerKind, Span, SpanKind, Timeline as TimelineView};
 use gloo::events::EventListener;
+use std::fmt::Write as _;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
@@ -467,7 +468,8 @@ fn lane(tl: &TimelineView, w: WorkerId, index: usize, sc: &Scale) -> Html {
             }
             let x = LABEL_W + start as f64;
             let width = (c - start).max(1);
-            d.push_str(&format!("M{x} {top:.1}h{width}v{h}h-{width}z"));
+            // Writing into the one string: no allocation per run.
+            let _ = write!(d, "M{x} {top:.1}h{width}v{h}h-{width}z");
         }
         if d.is_empty() {
             continue;
