@@ -152,12 +152,12 @@ impl Supervision {
     }
 }
 
-/// Lessons written with `multiprocessing` (a "process" flavour, or the site checker, which
-/// only has processes) call the main program `MainProcess`, as Python's
-/// `current_process().name` does there. do-work times both kinds in one run and keeps
+/// Lessons written with `multiprocessing` (a "process" flavour knob, or the site checker,
+/// which has only processes and so no knob) call the main program `MainProcess`, as
+/// Python's `current_process().name` does there. do-work's default flavour, "both", keeps
 /// `MainThread`.
 fn main_is_process(id: &str, config: &Config) -> bool {
-    id == "site-checker" || (id != "do-work" && config.choice("flavour") == Some("process"))
+    id == "site-checker" || config.choice("flavour") == Some("process")
 }
 
 /// The run's main program, as the main worker: records `RunStart`, runs the scenario, waits
