@@ -176,9 +176,12 @@ impl Download {
 
 /// A button's click handler that builds a file (only when clicked) and downloads it;
 /// a failure is shown under the buttons.
+///
+/// `make` is boxed so the handler (with [`download_text`] inlined into it) exists once
+/// rather than once per button.
 fn download_button(
     error: &UseStateHandle<Option<String>>,
-    make: impl Fn() -> Result<Download, String> + 'static,
+    make: Box<dyn Fn() -> Result<Download, String>>,
 ) -> Callback<MouseEvent> {
     let error = error.clone();
     Callback::from(move |_: MouseEvent| {
@@ -229,48 +232,60 @@ pub fn share_bar(p: &ShareBarProps) -> Html {
     let stem = p.scenario.to_string();
     let on_trace = {
         let (events, title, stem) = (p.events.clone(), p.title, stem.clone());
-        download_button(&error, move || {
-            let text = chrome_trace(&events.to_vec(), title);
-            Ok(Download::new(
-                format!("{stem}.trace.json"),
-                "application/json",
-                text,
-            ))
-        })
+        download_button(
+            &error,
+            Box::new(move || {
+                let text = chrome_trace(&events.to_vec(), title);
+                Ok(Download::new(
+                    format!("{stem}.trace.json"),
+                    "application/json",
+                    text,
+                ))
+            }),
+        )
     };
     let on_csv = {
         let (views, figures, stem) = (p.views.clone(), p.figures.clone(), stem.clone());
-        download_button(&error, move || {
-            let text = timings_csv(&views, &figures);
-            Ok(Download::new(
-                format!("{stem}-timings.csv"),
-                "text/csv",
-                text,
-            ))
-        })
+        download_button(
+            &error,
+            Box::new(move || {
+                let text = timings_csv(&views, &figures);
+                Ok(Download::new(
+                    format!("{stem}-timings.csv"),
+                    "text/csv",
+                    text,
+                ))
+            }),
+        )
     };
     let on_console = {
         let (views, stem) = (p.views.clone(), stem.clone());
-        download_button(&error, move || {
-            let text = views.borrow().console.plain_text();
-            Ok(Download::new(
-                format!("{stem}-console.txt"),
-                "text/plain",
-                text,
-            ))
-        })
+        download_button(
+            &error,
+            Box::new(move || {
+                let text = views.borrow().console.plain_text();
+                Ok(Download::new(
+                    format!("{stem}-console.txt"),
+                    "text/plain",
+                    text,
+                ))
+            }),
+        )
     };
     let on_save = {
         let (events, config, id, stem) =
             (p.events.clone(), p.config.clone(), p.scenario, stem.clone());
-        download_button(&error, move || {
-            let text = save_trace(&trace_of_run(id, &config, &events))?;
-            Ok(Download::new(
-                format!("{stem}.playground-trace.json"),
-                "application/json",
-                text,
-            ))
-        })
+        download_button(
+            &error,
+            Box::new(move || {
+                let text = save_trace(&trace_of_run(id, &config, &events))?;
+                Ok(Download::new(
+                    format!("{stem}.playground-trace.json"),
+                    "application/json",
+                    text,
+                ))
+            }),
+        )
     };
     let on_replay = {
         let (events, config, id) = (p.events.clone(), p.config.clone(), p.scenario);
