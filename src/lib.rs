@@ -11,10 +11,12 @@
 //!   the Python it mirrors, and what to notice.
 //! - `runtime` (wasm32 only): pools of Web Workers, launching runs, draining events once per
 //!   animation frame. Thin.
+//! - [`route`]: the site's hash routes, matched natively testable.
 //! - `ui` (wasm32 only): yew views of the trace. It reads events and scenario metadata,
 //!   never engine internals.
 
 pub mod engine;
+pub mod route;
 pub mod scenarios;
 pub mod views;
 

@@ -1,24 +1,9 @@
-//! The app shell: routes (hash routes, so any static host serves every link) and the
-//! one-time start of the worker pools.
+//! The app shell: routes (hash routes, so any static host serves every link; matched in
+//! [`crate::route`]) and the one-time start of the worker pools.
 
+pub use crate::route::Route;
 use crate::runtime::session;
 use yew::prelude::*;
-use yew_router::prelude::*;
-
-#[derive(Clone, Routable, PartialEq)]
-pub enum Route {
-    #[at("/")]
-    Home,
-    #[at("/examples/:id")]
-    Example { id: String },
-    #[at("/environment")]
-    Environment,
-    #[at("/replay")]
-    Replay,
-    #[not_found]
-    #[at("/404")]
-    NotFound,
-}
 
 /// Default scenario pool size: the cores the browser reports, at least 2, at most 16.
 pub fn default_pool_size() -> usize {
@@ -31,25 +16,85 @@ pub fn start_pools() {
     wasm_bindgen_futures::spawn_local(session::start(default_pool_size()));
 }
 
+/// Where the address points: the hash's path (`/examples/lock`) and its query without the
+/// `?` (`workers=4`).
+#[derive(Clone, PartialEq)]
+struct Location {
+    path: String,
+    query: String,
+}
+
+/// Reads the hash the way yew-router's hash history did: resolved against the page's
+/// address, so the browser normalises the path (`.` and `..` segments, escapes).
+fn read_location() -> Location {
+    let parts = web_sys::window().and_then(|w| {
+        let loc = w.location();
+        let (hash, href) = (loc.hash().ok()?, loc.href().ok()?);
+        let url = web_sys::Url::new_with_base(hash.trim_start_matches('#'), &href).ok()?;
+        Some((url.pathname(), url.search()))
+    });
+    let (path, search) = parts.unwrap_or_default();
+    Location {
+        path,
+        query: search.trim_start_matches('?').to_string(),
+    }
+}
+
+/// A page's address must be a hash route: a bare address (or a hash that is not a path)
+/// becomes `#/`, in place, without a history entry.
+fn ensure_hash_route() {
+    let Some(w) = web_sys::window() else { return };
+    if w.location().hash().is_ok_and(|h| h.starts_with("#/")) {
+        return;
+    }
+    if let Ok(h) = w.history() {
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("#/"));
+    }
+}
+
+/// Opens `route`, as following a link to it would (a history entry, then a `hashchange`).
+pub fn navigate(route: &Route) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_hash(&route.path());
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
+    let location = use_state(|| {
+        ensure_hash_route();
+        read_location()
+    });
+    {
+        let location = location.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "hashchange", move |_| {
+                    location.set(read_location())
+                })
+            });
+            move || drop(listener)
+        });
+    }
     html! {
-        <HashRouter>
+        <>
             <header class="site-header">
                 <a class="brand" href="#/">{"Concurrency Playground"}</a>
                 <span class="tagline">{"threads, processes, locks and queues, running for real on Web Workers"}</span>
             </header>
             <main>
-                <Switch<Route> render={switch} />
+                {switch(Route::recognize(&location.path), &location.query)}
             </main>
-        </HashRouter>
+        </>
     }
 }
 
-fn switch(route: Route) -> Html {
+fn switch(route: Route, query: &str) -> Html {
     match route {
         Route::Home => html! { <crate::ui::pages::home::Home /> },
-        Route::Example { id } => html! { <crate::ui::pages::example::Example {id} /> },
+        Route::Example { id } => {
+            html! { <crate::ui::pages::example::Example {id} query={query.to_string()} /> }
+        }
         Route::Environment => html! { <crate::ui::pages::environment::Environment /> },
         Route::Replay => html! { <crate::ui::pages::replay::ReplayPage /> },
         Route::NotFound => html! { <crate::ui::pages::not_found::NotFound /> },

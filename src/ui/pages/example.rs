@@ -88,6 +88,8 @@ pub struct Figure {
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub id: String,
+    /// The address's query (`workers=4`), as the router last saw it.
+    pub query: String,
 }
 
 /// The query part of the hash route (`#/examples/lock?workers=4` gives `workers=4`).
@@ -120,9 +122,7 @@ pub fn example(p: &Props) -> Html {
     // A navigation to another configured link of the same example starts afresh: the
     // router's location changes only on real navigations, not when the page itself
     // rewrites the address to follow the knobs.
-    let query = yew_router::hooks::use_location()
-        .map(|l| l.query_str().trim_start_matches('?').to_string())
-        .unwrap_or_default();
+    let query = &p.query;
     let Some(scenario) = runner::find(&p.id) else {
         return html! {
             <section class="not-found" data-testid="unknown-example">

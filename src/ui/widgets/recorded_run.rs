@@ -9,7 +9,6 @@ use crate::ui::app::Route;
 use crate::ui::fetch::fetch_bytes;
 use crate::views::export::{load_trace, TraceFile};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 /// Where the recordings are served, relative to the page.
 pub const RECORDINGS_DIR: &str = "recordings";
@@ -34,7 +33,6 @@ pub struct RecordedRunProps {
 /// A button that replays the shipped recording of `scenario`.
 #[function_component(ReplayRecordedRun)]
 pub fn replay_recorded_run(p: &RecordedRunProps) -> Html {
-    let navigator = use_navigator();
     let busy = use_state(|| false);
     let error = use_state(|| None::<String>);
     let onclick = {
@@ -42,19 +40,12 @@ pub fn replay_recorded_run(p: &RecordedRunProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             busy.set(true);
             error.set(None);
-            let (busy, error, scenario, navigator) = (
-                busy.clone(),
-                error.clone(),
-                scenario.clone(),
-                navigator.clone(),
-            );
+            let (busy, error, scenario) = (busy.clone(), error.clone(), scenario.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match fetch_recording(&scenario).await {
                     Ok(trace) => {
                         crate::ui::pages::replay::hand_off(trace);
-                        if let Some(n) = &navigator {
-                            n.push(&Route::Replay);
-                        }
+                        crate::ui::app::navigate(&Route::Replay);
                     }
                     Err(m) => error.set(Some(m)),
                 }

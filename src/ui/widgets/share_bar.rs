@@ -17,7 +17,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 /// Every event of the current run, in the order the views applied them (by `seq`).
 #[derive(Clone, Default)]
@@ -203,7 +202,6 @@ pub fn share_bar(p: &ShareBarProps) -> Html {
     let copy_state = use_state(|| CopyState::Idle);
     let embed_open = use_state(|| false);
     let error = use_state(|| None::<String>);
-    let navigator = use_navigator();
     let link = share_url(p.scenario, &p.config, &p.page, false);
 
     let on_copy = {
@@ -291,9 +289,7 @@ pub fn share_bar(p: &ShareBarProps) -> Html {
         let (events, config, id) = (p.events.clone(), p.config.clone(), p.scenario);
         Callback::from(move |_: MouseEvent| {
             crate::ui::pages::replay::hand_off(trace_of_run(id, &config, &events));
-            if let Some(n) = &navigator {
-                n.push(&crate::ui::app::Route::Replay);
-            }
+            crate::ui::app::navigate(&crate::ui::app::Route::Replay);
         })
     };
 
