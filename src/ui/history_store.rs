@@ -35,7 +35,8 @@ pub fn load(scenario: &str) -> RunHistory {
         .and_then(|s| call(&s, "getItem", &[&key(scenario).into()]))
         .and_then(|v| v.as_string())
         .filter(|t| t.len() <= MAX_STORED_CHARS)
-        .and_then(|t| serde_json::from_str::<RunHistory>(&t).ok())
+        // From bytes, like every other JSON the page reads: one copy of the parser.
+        .and_then(|t| serde_json::from_slice::<RunHistory>(t.as_bytes()).ok())
         .map(|mut h| {
             h.capacity = h.capacity.clamp(1, 50);
             while h.runs.len() > h.capacity {
