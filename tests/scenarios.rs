@@ -612,6 +612,77 @@ fn assert_valid(config: &Config) {
     }
 }
 
+/// Strings at the edges of Rust's float syntax (tests/web.rs checks that `parse_f64`'s JS
+/// path in the browser gives the same bits as Rust's parser).
+const FLOAT_EDGES: &[&str] = &[
+    "",
+    "+",
+    "-",
+    ".",
+    "+.",
+    "e5",
+    ".e5",
+    "1e",
+    "1e+",
+    "1e-",
+    "1.e5",
+    "1.",
+    ".5",
+    "+.5e-3",
+    "-0",
+    "007",
+    "1_000",
+    " 1",
+    "1 ",
+    "0x10",
+    "inf",
+    "-INF",
+    "Infinity",
+    "+infinity",
+    "nan",
+    "NaN",
+    "-nan",
+    "infin",
+    "nana",
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "2.5",
+    "0.1",
+    "1e+5",
+    "1E5",
+    "++1",
+    "+-1",
+    "1..2",
+    "1.2.3",
+    "1e5e5",
+    "9007199254740993",
+    "4.9e-324",
+    "2.2250738585072011e-308",
+    "1.7976931348623157e308",
+    "1.7976931348623159e308",
+];
+
+#[test]
+fn float_syntax_check_agrees_with_rusts_parser() {
+    for s in FLOAT_EDGES {
+        assert_eq!(
+            knob::is_rust_float_syntax(s),
+            s.parse::<f64>().is_ok(),
+            "{s:?}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 20_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn float_syntax_check_agrees_on_random_text(s in "[-+0-9.eEinfatyINFATY_ x]{0,12}") {
+        prop_assert_eq!(knob::is_rust_float_syntax(&s), s.parse::<f64>().is_ok(), "{:?}", s);
+    }
+}
+
 /// Cases per property; `PG_FUZZ_CASES=1000000` runs the hardening issue's million.
 /// The default, 20k cases of 1..10 inputs each over four properties, is well over 100k
 /// random inputs per test run.

@@ -159,3 +159,71 @@ async fn sleep_ms(ms: i32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(p).await;
 }
+
+/// `knob::parse_f64` converts through JS's `parseFloat` in the browser: it must accept
+/// exactly what Rust's parser accepts and give the same bits, on the edges of the syntax,
+/// of the range and of rounding, and on many generated decimals.
+#[wasm_bindgen_test]
+fn parse_f64_in_the_browser_matches_rusts_parser() {
+    use concurrency_playground::scenarios::knob::parse_f64;
+    let edges = [
+        "",
+        "+",
+        "-",
+        ".",
+        "e5",
+        "1e",
+        "1e+",
+        "1.e5",
+        "1.",
+        ".5",
+        "+.5e-3",
+        "-0",
+        "007",
+        "1_000",
+        " 1",
+        "0x10",
+        "inf",
+        "-INF",
+        "Infinity",
+        "nan",
+        "-nan",
+        "infin",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "0.1",
+        "0.3",
+        "9007199254740993",
+        "4.9e-324",
+        "2.4703282292062327e-324",
+        "2.2250738585072011e-308",
+        "1.7976931348623157e308",
+        "1.7976931348623159e308",
+        "123456789012345678901234567890e-10",
+        "0.000000000000000000000000000001",
+    ];
+    let same = |s: &str| {
+        let want = s.parse::<f64>().ok();
+        let got = parse_f64(s);
+        match (want, got) {
+            (Some(w), Some(g)) if w.is_nan() => assert!(g.is_nan(), "{s:?}"),
+            (Some(w), Some(g)) => assert_eq!(w.to_bits(), g.to_bits(), "{s:?}"),
+            (None, None) => {}
+            _ => panic!("{s:?}: Rust gives {want:?}, parse_f64 {got:?}"),
+        }
+    };
+    edges.iter().for_each(|s| same(s));
+    // Decimals with up to 25 digits and exponents far past both ends of the range.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let digits = format!("{}{}", x, x.rotate_left(17) % 1_000_000);
+        let cut = (x % 26) as usize % digits.len().max(1);
+        let exp = (x >> 40) as i64 % 700 - 350;
+        same(&format!("{}.{}e{exp}", &digits[..cut], &digits[cut..]));
+        same(&digits[..cut.max(1)]);
+    }
+}

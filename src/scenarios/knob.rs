@@ -656,8 +656,8 @@ fn validate(spec: &KnobSpec, raw: &str, messages: &mut Vec<Message>) -> KnobValu
                 KnobValue::Int(number)
             }
         }
-        KnobKind::Float { min, max, default } => match text.parse::<f64>() {
-            Ok(v) if v.is_finite() || v.is_infinite() => {
+        KnobKind::Float { min, max, default } => match parse_f64(text) {
+            Some(v) if v.is_finite() || v.is_infinite() => {
                 if v > max {
                     note(format!(
                         "{} {} is above the maximum {max}; using {max}",
@@ -740,11 +740,11 @@ fn parse_int(text: &str) -> IntParse {
             IntParse::TooBig
         };
     }
-    match text.parse::<f64>() {
-        Ok(v) if v.is_nan() => IntParse::Invalid,
-        Ok(v) if v >= 9.2e18 => IntParse::TooBig,
-        Ok(v) if v <= -9.2e18 => IntParse::TooSmall,
-        Ok(v) => {
+    match parse_f64(text) {
+        Some(v) if v.is_nan() => IntParse::Invalid,
+        Some(v) if v >= 9.2e18 => IntParse::TooBig,
+        Some(v) if v <= -9.2e18 => IntParse::TooSmall,
+        Some(v) => {
             let r = v.round() as i64;
             if (r as f64) == v {
                 IntParse::Exact(r)
@@ -752,7 +752,7 @@ fn parse_int(text: &str) -> IntParse {
                 IntParse::Rounded(r)
             }
         }
-        Err(_) => IntParse::Invalid,
+        None => IntParse::Invalid,
     }
 }
 
@@ -862,4 +862,74 @@ pub fn percent_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// Reads a decimal number exactly as `text.parse::<f64>()` does: the same accepted
+/// syntax (sign, digits, point, exponent, `inf`/`infinity`/`nan` in any case) and the same
+/// correctly rounded value.
+///
+/// In the browser the digits are converted by JS's `parseFloat`, which also rounds
+/// correctly, once [`is_rust_float_syntax`] has accepted the text: Rust's own parser
+/// carries a 10 KB table of powers of five that gzip cannot shrink, about 11 KB of the
+/// page. Natively it is Rust's parser.
+pub fn parse_f64(text: &str) -> Option<f64> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        if !is_rust_float_syntax(text) {
+            return None;
+        }
+        let unsigned = text.trim_start_matches(['+', '-']);
+        let negative = text.starts_with('-');
+        let special = match unsigned.to_ascii_lowercase().as_str() {
+            "inf" | "infinity" => Some(f64::INFINITY),
+            "nan" => Some(f64::NAN),
+            _ => None,
+        };
+        match special {
+            Some(v) if negative => Some(-v),
+            Some(v) => Some(v),
+            None => Some(js_sys::parse_float(text)),
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        text.parse().ok()
+    }
+}
+
+/// Whether `text.parse::<f64>()` accepts `text`: an optional sign, then `inf`, `infinity`
+/// or `nan` in any case, or digits with an optional point (a digit on at least one side)
+/// and an optional exponent (`e` or `E`, optional sign, at least one digit). No spaces,
+/// no underscores, no hex.
+pub fn is_rust_float_syntax(text: &str) -> bool {
+    let s = text.strip_prefix(['+', '-']).unwrap_or(text).as_bytes();
+    if ["inf", "infinity", "nan"]
+        .iter()
+        .any(|w| s.eq_ignore_ascii_case(w.as_bytes()))
+    {
+        return true;
+    }
+    let digits = |s: &[u8], i: usize| s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let whole = digits(s, 0);
+    let mut i = whole;
+    let mut fraction = 0;
+    if s.get(i) == Some(&b'.') {
+        fraction = digits(s, i + 1);
+        i += 1 + fraction;
+    }
+    if whole + fraction == 0 {
+        return false;
+    }
+    if matches!(s.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(s.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exponent = digits(s, i);
+        if exponent == 0 {
+            return false;
+        }
+        i += exponent;
+    }
+    i == s.len()
 }

@@ -5,6 +5,7 @@
 //! A run arrives either from a file (our own trace format, checked by `load_trace`) or
 //! from the example page's "Replay this run", which leaves it in [`hand_off`].
 
+use crate::scenarios::knob::parse_f64;
 use crate::ui::frame::use_frame_loop;
 use crate::ui::views_handle::ViewsHandle;
 use crate::ui::widgets::common::fmt_us;
@@ -206,7 +207,7 @@ pub fn replay_page() -> Html {
         let speed = speed.clone();
         Callback::from(move |e: Event| {
             if let Some(s) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-                speed.set(s.value().parse().unwrap_or(1.0));
+                speed.set(parse_f64(&s.value()).unwrap_or(1.0));
             }
         })
     };

@@ -9,6 +9,7 @@
 
 use crate::engine::trace::Outcome;
 use crate::runtime::session::{self, LiveRun};
+use crate::scenarios::knob::parse_f64;
 use crate::scenarios::smoke;
 use crate::ui::frame::use_frame_loop;
 use crate::ui::live_feed::Feed;
@@ -49,9 +50,9 @@ struct Meter {
 
 /// A number typed by the learner, clamped to its range; a note says what was changed.
 fn parse(raw: &str, (lo, hi, default): (f64, f64, f64), what: &str) -> (f64, Option<String>) {
-    match raw.trim().replace('_', "").parse::<f64>() {
-        Ok(v) if v.is_finite() && (lo..=hi).contains(&v) => (v, None),
-        Ok(v) if v.is_finite() => {
+    match parse_f64(&raw.trim().replace('_', "")) {
+        Some(v) if v.is_finite() && (lo..=hi).contains(&v) => (v, None),
+        Some(v) if v.is_finite() => {
             let c = v.clamp(lo, hi);
             (
                 c,
