@@ -417,6 +417,12 @@ pub fn save_trace(t: &TraceFile) -> Result<String, String> {
     serde_json::to_string(t).map_err(|e| format!("could not write the trace: {e}"))
 }
 
+/// A JSON value as compact JSON text, for error messages: what `{value}` prints, through
+/// the byte serializer the page has anyway (`Value`'s `Display` compiles a second one).
+fn json_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
 /// Read a trace file from untrusted bytes. Every failure is a sentence for the learner.
 pub fn load_trace(bytes: &[u8]) -> Result<TraceFile, String> {
     if bytes.len() > MAX_TRACE_BYTES {
@@ -442,14 +448,17 @@ pub fn load_trace(bytes: &[u8]) -> Result<TraceFile, String> {
     match obj.get("format") {
         Some(Value::String(f)) if f == TRACE_FORMAT => {}
         _ if obj.contains_key("traceEvents") => {
-            return Err("This is a Chrome Trace Event file (an export for Perfetto); \
+            return Err(
+                "This is a Chrome Trace Event file (an export for Perfetto); \
                         load a playground trace file instead."
-                .into())
+                    .into(),
+            )
         }
         Some(other) => {
+            let other = json_text(other);
             return Err(format!(
                 "Not a Concurrency Playground trace: \"format\" is {other}, expected \"{TRACE_FORMAT}\"."
-            ))
+            ));
         }
         None => return Err("Not a Concurrency Playground trace: no \"format\" field.".into()),
     }
@@ -457,7 +466,10 @@ pub fn load_trace(bytes: &[u8]) -> Result<TraceFile, String> {
         Some(Value::Number(n)) => n
             .as_u64()
             .ok_or_else(|| format!("\"version\" must be a whole number, got {n}."))?,
-        Some(other) => return Err(format!("\"version\" must be a number, got {other}.")),
+        Some(other) => {
+            let other = json_text(other);
+            return Err(format!("\"version\" must be a number, got {other}."));
+        }
         None => return Err("The trace has no \"version\" field.".into()),
     };
     if version != TRACE_VERSION {
@@ -468,7 +480,10 @@ pub fn load_trace(bytes: &[u8]) -> Result<TraceFile, String> {
     let string_field = |obj: &Map<String, Value>, key: &str| match obj.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
         None | Some(Value::Null) => Ok(String::new()),
-        Some(other) => Err(format!("\"{key}\" must be a string, got {other}.")),
+        Some(other) => Err(format!(
+            "\"{key}\" must be a string, got {}.",
+            json_text(other)
+        )),
     };
     let scenario = string_field(&obj, "scenario")?;
     let config = string_field(&obj, "config")?;
