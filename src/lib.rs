@@ -15,6 +15,7 @@
 //!   never engine internals.
 
 pub mod engine;
+pub mod heap;
 pub mod scenarios;
 pub mod views;
 

@@ -63,6 +63,8 @@ pub fn cp_run_pool_thread(thread_ptr: u32) {
     LIVE_THREADS.fetch_add(1, Ordering::SeqCst);
     live.fetch_add(1, Ordering::SeqCst);
     builder.run();
+    // This Worker closes now: its cached free blocks go back to the shared heap.
+    crate::heap::flush_thread_cache();
     live.fetch_sub(1, Ordering::SeqCst);
     LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
 }
