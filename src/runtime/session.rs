@@ -93,13 +93,14 @@ pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
 /// while the page draws; the future resolves when the supervisor's Workers are up, and
 /// reports failures in `pool_state` instead of throwing.
 pub fn start(size: usize) -> impl std::future::Future<Output = ()> {
-    // Both pools' Workers load the module at once: the scenario pool's are spawned first
-    // (spawning returns at once), then the supervisor's, which is what we wait for. This
-    // first pool opens no scratch files, so clearing old ones may overlap its start.
+    // Both pools' Workers load the module at once (spawning returns at once). The
+    // supervisor's go first: the page is ready when they are, and on two cores the Workers
+    // boot roughly in the order they were spawned. The scenario pool opens no scratch
+    // files, so clearing old ones may overlap its start.
     let spawned = with(|s| s.env.isolated).then(|| {
+        let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
         let scenario_pool = pool::build_with_scratch(size, "pool", false);
         let sweep = pool::sweep_scratch();
-        let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
         (scenario_pool, sweep, promise)
     });
     async move {
