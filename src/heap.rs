@@ -44,6 +44,16 @@ pub trait Backing {
     /// As `GlobalAlloc::alloc` (non-zero size).
     unsafe fn malloc(&mut self, size: usize, align: usize) -> *mut u8;
     /// # Safety
+    /// As `GlobalAlloc::alloc_zeroed`. A heap that knows fresh memory is zero skips the
+    /// clearing (dlmalloc does for memory just grown), which matters for large buffers.
+    unsafe fn calloc(&mut self, size: usize, align: usize) -> *mut u8 {
+        let p = self.malloc(size, align);
+        if !p.is_null() {
+            ptr::write_bytes(p, 0, size);
+        }
+        p
+    }
+    /// # Safety
     /// `ptr` came from `malloc` or `realloc` of this heap with this size and align.
     unsafe fn free(&mut self, ptr: *mut u8, size: usize, align: usize);
     /// # Safety
@@ -159,6 +169,19 @@ impl<B: Backing> Shared<B> {
     }
 
     /// # Safety
+    /// As `GlobalAlloc::alloc_zeroed`; `lists` belong to the calling thread.
+    pub unsafe fn alloc_zeroed(&self, lists: &mut Lists, layout: Layout) -> *mut u8 {
+        if class_of(layout.size(), layout.align()).is_none() {
+            return self.with(|h| h.calloc(layout.size(), layout.align()));
+        }
+        let p = self.alloc(lists, layout);
+        if !p.is_null() {
+            ptr::write_bytes(p, 0, layout.size());
+        }
+        p
+    }
+
+    /// # Safety
     /// As `GlobalAlloc::dealloc`; `lists` belong to the calling thread.
     pub unsafe fn dealloc(&self, lists: &mut Lists, block: *mut u8, layout: Layout) {
         let Some(c) = class_of(layout.size(), layout.align()) else {
@@ -226,6 +249,9 @@ mod global {
         unsafe fn malloc(&mut self, size: usize, align: usize) -> *mut u8 {
             dlmalloc::Dlmalloc::malloc(self, size, align)
         }
+        unsafe fn calloc(&mut self, size: usize, align: usize) -> *mut u8 {
+            dlmalloc::Dlmalloc::calloc(self, size, align)
+        }
         unsafe fn free(&mut self, ptr: *mut u8, size: usize, align: usize) {
             dlmalloc::Dlmalloc::free(self, ptr, size, align)
         }
@@ -256,6 +282,9 @@ mod global {
     unsafe impl GlobalAlloc for ThreadCached {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             LISTS.with(|l| self.0.alloc(&mut *l.get(), layout))
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            LISTS.with(|l| self.0.alloc_zeroed(&mut *l.get(), layout))
         }
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
             LISTS.with(|l| self.0.dealloc(&mut *l.get(), ptr, layout))
@@ -407,6 +436,26 @@ mod tests {
         consumers.into_iter().for_each(|h| h.join().unwrap());
         heap.flush(&mut lists);
         assert_eq!(checked.load(Ordering::Relaxed), 40_000);
+        assert!(heap.with(|h| h.live.is_empty()));
+    }
+
+    /// Zeroed blocks are zero, small (reused from a list) and large.
+    #[test]
+    fn zeroed_blocks_are_zero() {
+        let heap = shared();
+        let mut lists = Lists::new();
+        unsafe {
+            for size in [24, 4000] {
+                let l = Layout::from_size_align(size, 8).unwrap();
+                let p = heap.alloc(&mut lists, l);
+                ptr::write_bytes(p, 0xAB, size);
+                heap.dealloc(&mut lists, p, l);
+                let z = heap.alloc_zeroed(&mut lists, l);
+                assert!((0..size).all(|i| *z.add(i) == 0));
+                heap.dealloc(&mut lists, z, l);
+            }
+        }
+        heap.flush(&mut lists);
         assert!(heap.with(|h| h.live.is_empty()));
     }
 
