@@ -211,6 +211,15 @@ fn main() -> EngineResult<()> {
         off.push(a);
         on.push(b);
     }
+    // Beside the ratio, which the scheduler sways, the recorder's own cost per event with
+    // one writer and with two at once (no lock, nothing else running): steadier figures
+    // for judging a change to recording.
+    for writers in [1u32, 2] {
+        let ns = med_of(reps, || {
+            Ok(workloads::record_ns_per_event(writers, 500_000))
+        })?;
+        emit("P7", &format!("native_record_ns_{writers}w"), ns, "");
+    }
     emit(
         "P7",
         "native_lock_traced_over_untraced",

@@ -113,6 +113,9 @@ else:
 r = native.get("native_lock_traced_over_untraced")
 row("P7", "native lock-heavy traced / untraced wall" + (f" ({r['traced_ms']:.0f} / {r['untraced_ms']:.0f} ms)" if r else ""),
     r and r["value"], "<= 1.25x", r is not None and r["value"] <= 1.25, "x")
+for w in (1, 2):
+    c = native.get(f"native_record_ns_{w}w")
+    row("P7", f"  recording cost per event, {w} writer{'s' if w > 1 else ''} at once", c and c["value"], "(info)", None, " ns")
 
 load = open("/proc/loadavg").read().split()[:3]
 head = f"Load average (1/5/15 min): {' '.join(load)} on {os.cpu_count()} CPUs"

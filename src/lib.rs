@@ -16,6 +16,7 @@
 //!   never engine internals.
 
 pub mod engine;
+pub mod heap;
 pub mod route;
 pub mod scenarios;
 pub mod views;

@@ -4,6 +4,7 @@
 //! only, so it runs under native `cargo test` and unchanged on the browser's Web Workers.
 
 pub mod error;
+mod event_log;
 pub mod executor;
 pub mod gil;
 pub mod liveness;

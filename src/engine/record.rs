@@ -1,40 +1,28 @@
 //! Recording events cheaply and losslessly.
 //!
-//! Workers push into a lock-free queue (crossbeam's `SegQueue`): no global lock on the hot
-//! path. The sequence number is one atomic increment, so the total order is exact even
-//! though two workers may push in the other order; readers that need the total order
-//! sort a drained batch by `seq` (see [`Recorder::drain_sorted`]).
+//! Workers write into an [`EventLog`] whose slot numbers are the sequence numbers: no
+//! lock on the hot path, one contended atomic increment per event, and every drain comes
+//! out in the run's total order, a later drain never carrying an earlier event.
 //!
-//! The queue is bounded by a soft capacity so that a run nobody drains cannot eat the
-//! module's memory. Past it, events are counted as dropped, and the next drain reports
-//! the count as a `Dropped` event: loss is never silent.
+//! The log is bounded by a soft capacity so that a run nobody drains cannot eat the
+//! module's memory. Past it, events are counted as dropped (they take no sequence number),
+//! and the next drain reports the count as a `Dropped` event: loss is never silent.
 
+use super::event_log::EventLog;
 use super::trace::{Event, EventKind, ObjectId, WorkerId};
-use crossbeam_queue::SegQueue;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use web_time::Instant;
 
 /// Default soft capacity: 4M events (about 300 MB at worst), far above what a drained run holds.
 pub const DEFAULT_CAPACITY: usize = 4 << 20;
 
-/// Keeps a hot atomic on its own cache line, so that recording (which every worker does
-/// at once) does not also evict the read-mostly fields (`enabled`, `capacity`) from every
-/// core's cache, and draining does not disturb recording.
-#[repr(align(128))]
-#[derive(Default)]
-struct Line<T>(T);
-
 pub struct Recorder {
     run: u32,
     origin: Instant,
     capacity: usize,
     enabled: AtomicBool,
-    /// The next sequence number: the one read-modify-write every recorded event pays.
-    seq: Line<AtomicU64>,
-    queue: SegQueue<Event>,
-    /// Events popped by drains so far, and events ever dropped: with `seq` they give the
-    /// queue's length without a second shared counter touched on every event.
-    drained: Line<AtomicU64>,
+    log: EventLog,
+    /// Events ever dropped.
     lost_total: AtomicU64,
     /// Dropped since the last drain, reported by it.
     dropped: AtomicU64,
@@ -51,9 +39,7 @@ impl Recorder {
             origin: Instant::now(),
             capacity: capacity.max(1),
             enabled: AtomicBool::new(true),
-            seq: Line::default(),
-            queue: SegQueue::new(),
-            drained: Line::default(),
+            log: EventLog::new(capacity.max(1) as u64),
             lost_total: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
         }
@@ -114,22 +100,17 @@ impl Recorder {
         if !self.keeps(&kind) {
             return;
         }
-        let seq = self.seq.0.fetch_add(1, Ordering::Relaxed);
-        // Soft bound: concurrent drains and drops make this length approximate, never
-        // unbounded. A dropped event keeps its number (a gap in `seq`), which the
-        // `Dropped` report then accounts for.
-        let queued = seq
-            .saturating_sub(self.drained.0.load(Ordering::Relaxed))
-            .saturating_sub(self.lost_total.load(Ordering::Relaxed));
-        if queued >= self.capacity as u64 {
+        // Soft bound: racing writers can pass it together, by at most one each, which the
+        // log's directory allows for.
+        if self.log.unread() >= self.capacity as u64 {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             self.lost_total.fetch_add(1, Ordering::Relaxed);
             return;
         }
         let t_us = t_us.unwrap_or_else(|| self.now_us());
-        self.queue.push(Event {
+        self.log.push(Event {
             run: self.run,
-            seq,
+            seq: 0, // the log's ticket
             t_us,
             worker,
             object,
@@ -139,27 +120,18 @@ impl Recorder {
 
     /// Events recorded so far (including dropped ones).
     pub fn recorded(&self) -> u64 {
-        self.seq.0.load(Ordering::Relaxed)
+        self.log.tickets() + self.lost_total.load(Ordering::Relaxed)
     }
 
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
 
-    /// Move up to `max` events into `out`, in arrival order. If events were dropped since
-    /// the last drain, a `Dropped` event is appended. Never blocks; safe on the UI thread.
+    /// Move up to `max` events into `out`, in `seq` order and after every event an earlier
+    /// drain returned. If events were dropped since the last drain, a `Dropped` event is
+    /// appended. Never blocks; safe on the UI thread.
     pub fn drain_into(&self, out: &mut Vec<Event>, max: usize) -> usize {
-        let mut n = 0;
-        while n < max {
-            match self.queue.pop() {
-                Some(e) => {
-                    out.push(e);
-                    n += 1;
-                }
-                None => break,
-            }
-        }
-        self.drained.0.fetch_add(n as u64, Ordering::Relaxed);
+        let n = self.log.read_into(out, max);
         let lost = self.dropped.swap(0, Ordering::Relaxed);
         if lost > 0 {
             out.push(Event {
@@ -178,7 +150,6 @@ impl Recorder {
     pub fn drain_sorted(&self) -> Vec<Event> {
         let mut v = Vec::new();
         self.drain_into(&mut v, usize::MAX);
-        v.sort_by_key(|e| e.seq);
         v
     }
 }
@@ -215,6 +186,12 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(r.drain_into(&mut out, usize::MAX), 3);
         assert_eq!(out.last().unwrap().kind, EventKind::Dropped { count: 2 });
+        assert_eq!(r.recorded(), 5);
+        // Drained, the recorder takes events again, numbered on from the kept ones.
+        r.record(0, None, EventKind::TaskDone);
+        out.clear();
+        r.drain_into(&mut out, usize::MAX);
+        assert_eq!((out.len(), out[0].seq), (1, 3));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn cp_bench_result() -> Option<String> {
 pub fn cp_bench_start(kind: String, pool_size: usize, a: f64, b: f64) -> Result<(), JsValue> {
     let pool = session::with(|s| s.ensure_pool(pool_size)).map_err(|e| JsValue::from_str(&e))?;
     crate::engine::liveness::lock(&RESULT).take();
-    rayon::spawn(move || {
+    super::pool::supervise(move || {
         let threads = Threads::new(pool);
         let out = match kind.as_str() {
             "cpu" => work::cpu_split(&threads, a as usize, b as u64).map(|r| {
@@ -71,6 +71,6 @@ pub fn cp_bench_start(kind: String, pool_size: usize, a: f64, b: f64) -> Result<
             Ok(j) => format!("{{\"ok\":{j}}}"),
             Err(e) => format!("{{\"error\":{:?}}}", e.to_string()),
         });
-    });
-    Ok(())
+    })
+    .map_err(|e| JsValue::from_str(&e))
 }

@@ -166,6 +166,31 @@ pub fn lock_heavy_ms(threads: &Threads, k: usize, per: usize, traced: bool) -> E
     Ok(ms)
 }
 
+/// Nanoseconds per event when `writers` threads each record `per` lock events at once
+/// into one recorder, nothing draining it until they are done (as in a CLI run).
+/// Native only: the browser side starts its threads through the pools.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn record_ns_per_event(writers: u32, per: u64) -> f64 {
+    let recorder = std::sync::Arc::new(crate::engine::record::Recorder::new(1));
+    let t0 = Instant::now();
+    let hs: Vec<_> = (0..writers)
+        .map(|w| {
+            let r = recorder.clone();
+            std::thread::spawn(move || {
+                for _ in 0..per {
+                    r.record(w + 1, Some(1), crate::engine::trace::EventKind::LockAcquire);
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        let _ = h.join();
+    }
+    let ns = t0.elapsed().as_secs_f64() * 1e9 / (per * u64::from(writers)) as f64;
+    drop(recorder.drain_sorted());
+    ns
+}
+
 /// A mutex guard even if a holder panicked (the data is plain numbers).
 fn lock_ignoring_poison<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())

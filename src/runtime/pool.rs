@@ -1,16 +1,21 @@
 //! Rayon pools whose threads are Web Workers, built at run time at any size.
 //!
-//! wasm-bindgen-rayon builds rayon's *global* pool once, and it can never be resized.
 //! The learner's first knob is the pool size, so the pools that run scenarios are ordinary
 //! `rayon::ThreadPool`s whose spawn handler starts one module Worker per thread. Each
 //! Worker loads the same module on the same shared memory and runs its `ThreadBuilder`;
 //! when the pool is dropped, rayon ends the threads, and each Worker frees its stack and
-//! closes itself (see `spawn_worker.js`).
+//! closes itself (see `spawn_worker.js`). The supervisor pool is one more of these, built
+//! once ([`build_supervisor`]).
+//!
+//! Workers are taken from the ones the page started while the module was still
+//! downloading (`www/index.html`), when there are any left: a Worker starts its thread
+//! only when the page's main thread is free to let it, and the first render keeps that
+//! thread busy for a few hundred milliseconds.
 
 use js_sys::JsString;
 use rayon::{ThreadBuilder, ThreadPool, ThreadPoolBuilder};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use wasm_bindgen::prelude::*;
 
 /// The largest pool the page offers: enough to oversubscribe any laptop visibly.
@@ -51,6 +56,7 @@ extern "C" {
 struct PoolThread {
     builder: ThreadBuilder,
     live: Arc<AtomicUsize>,
+    counted: bool,
 }
 
 /// Runs inside a pool Worker: one rayon thread, until its pool is dropped.
@@ -59,12 +65,19 @@ pub fn cp_run_pool_thread(thread_ptr: u32) {
     // SAFETY: the pointer came from `Box::into_raw` in `build` below and is sent to
     // exactly one Worker, which takes it back exactly once.
     let thread = unsafe { Box::from_raw(thread_ptr as usize as *mut PoolThread) };
-    let PoolThread { builder, live } = *thread;
-    LIVE_THREADS.fetch_add(1, Ordering::SeqCst);
+    let PoolThread {
+        builder,
+        live,
+        counted,
+    } = *thread;
+    let all = if counted { 1 } else { 0 };
+    LIVE_THREADS.fetch_add(all, Ordering::SeqCst);
     live.fetch_add(1, Ordering::SeqCst);
     builder.run();
+    // This Worker closes now: its cached free blocks go back to the shared heap.
+    crate::heap::flush_thread_cache();
     live.fetch_sub(1, Ordering::SeqCst);
-    LIVE_THREADS.fetch_sub(1, Ordering::SeqCst);
+    LIVE_THREADS.fetch_sub(all, Ordering::SeqCst);
 }
 
 /// A pool of Web Worker threads, and how many of them run right now.
@@ -88,15 +101,7 @@ impl WebPool {
     /// blocking. A Worker that spawns Workers must wait like this before it blocks: its
     /// children load their script through its event loop, which a blocked Worker never turns.
     pub async fn until_live(&self, timeout_ms: f64) -> bool {
-        let n = self.pool.current_num_threads();
-        let start = js_sys::Date::now();
-        while self.live() < n {
-            if js_sys::Date::now() - start > timeout_ms {
-                return false;
-            }
-            tick().await;
-        }
-        true
+        until_count(&self.live, self.pool.current_num_threads(), timeout_ms).await
     }
 }
 
@@ -160,6 +165,76 @@ pub fn build_with_scratch(size: usize, label: &str, scratch: bool) -> Result<Web
         return Err(super::env::NOT_ISOLATED.to_string());
     }
     let size = size.clamp(1, MAX_POOL);
+    let live = Arc::new(AtomicUsize::new(0));
+    ThreadPoolBuilder::new()
+        .num_threads(size)
+        .spawn_handler(spawner(label, size, scratch, live.clone(), true))
+        .build()
+        .map(|pool| WebPool {
+            pool: Arc::new(pool),
+            live: live.clone(),
+        })
+        .map_err(|e| e.to_string())
+}
+
+/// The supervisor pool: where each run's main program and watchdog block, so the page
+/// never does. An ordinary pool, not rayon's global one: building the global pool waits
+/// for its threads to start, and the page's main thread may never wait.
+static SUPERVISOR: OnceLock<ThreadPool> = OnceLock::new();
+
+/// Build the supervisor pool of `size` Workers, once for the page's life; returns its
+/// count of live threads. Its Workers are not counted among the pools' ([`open_workers`]):
+/// they never close.
+pub fn build_supervisor(size: usize) -> Result<Arc<AtomicUsize>, String> {
+    if !super::env::cross_origin_isolated() {
+        return Err(super::env::NOT_ISOLATED.to_string());
+    }
+    if SUPERVISOR.get().is_some() {
+        return Err("the supervisor pool is already built".to_string());
+    }
+    let live = Arc::new(AtomicUsize::new(0));
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(size)
+        .spawn_handler(spawner("supervisor", size, false, live.clone(), false))
+        .build()
+        .map_err(|e| e.to_string())?;
+    SUPERVISOR
+        .set(pool)
+        .map_err(|_| "the supervisor pool is already built".to_string())?;
+    Ok(live)
+}
+
+/// Run `f` on the supervisor pool (it may block there). Fails only before the pool is
+/// built (a page without live workers never gets that far).
+pub fn supervise(f: impl FnOnce() + Send + 'static) -> Result<(), String> {
+    let pool = SUPERVISOR
+        .get()
+        .ok_or_else(|| "the worker pool is still starting; try again in a moment".to_string())?;
+    pool.spawn(f);
+    Ok(())
+}
+
+/// Resolve once `live` reaches `n` (or after `timeout_ms`), without blocking.
+pub async fn until_count(live: &AtomicUsize, n: usize, timeout_ms: f64) -> bool {
+    let start = js_sys::Date::now();
+    while live.load(Ordering::SeqCst) < n {
+        if js_sys::Date::now() - start > timeout_ms {
+            return false;
+        }
+        tick().await;
+    }
+    true
+}
+
+/// A rayon spawn handler that starts one module Worker per thread. `counted` Workers
+/// add to [`open_workers`] and [`live_threads`].
+fn spawner(
+    label: &str,
+    size: usize,
+    scratch: bool,
+    live: Arc<AtomicUsize>,
+    counted: bool,
+) -> impl FnMut(ThreadBuilder) -> std::io::Result<()> {
     let label = label.to_string();
     let on_event = Closure::<dyn FnMut(String, String)>::new(|kind: String, detail: String| {
         match kind.as_str() {
@@ -178,44 +253,37 @@ pub fn build_with_scratch(size: usize, label: &str, scratch: bool) -> Result<Web
     });
     // The callback lives as long as the page: Workers of any pool may call it.
     let on_event: js_sys::Function = on_event.into_js_value().unchecked_into();
-    let live = Arc::new(AtomicUsize::new(0));
-    let live_in_threads = live.clone();
-    ThreadPoolBuilder::new()
-        .num_threads(size)
-        .spawn_handler(move |thread| {
-            let name = format!("{label} {}/{size}", thread.index() + 1);
-            let ptr = Box::into_raw(Box::new(PoolThread {
-                builder: thread,
-                live: live_in_threads.clone(),
-            }));
-            match spawn_worker(
-                wasm_bindgen::module(),
-                wasm_bindgen::memory(),
-                ptr as usize as u32,
-                MAIN_JS.with(Clone::clone),
-                &name,
-                scratch,
-                &on_event,
-            ) {
-                Ok(_) => {
+    move |thread| {
+        let name = format!("{label} {}/{size}", thread.index() + 1);
+        let ptr = Box::into_raw(Box::new(PoolThread {
+            builder: thread,
+            live: live.clone(),
+            counted,
+        }));
+        match spawn_worker(
+            wasm_bindgen::module(),
+            wasm_bindgen::memory(),
+            ptr as usize as u32,
+            MAIN_JS.with(Clone::clone),
+            &name,
+            scratch,
+            &on_event,
+        ) {
+            Ok(_) => {
+                if counted {
                     SPAWNED_WORKERS.fetch_add(1, Ordering::SeqCst);
-                    Ok(())
                 }
-                Err(e) => {
-                    // SAFETY: the Worker never started, so nobody else owns the builder.
-                    drop(unsafe { Box::from_raw(ptr) });
-                    Err(std::io::Error::other(format!(
-                        "could not start a Web Worker: {e:?}"
-                    )))
-                }
+                Ok(())
             }
-        })
-        .build()
-        .map(|pool| WebPool {
-            pool: Arc::new(pool),
-            live,
-        })
-        .map_err(|e| e.to_string())
+            Err(e) => {
+                // SAFETY: the Worker never started, so nobody else owns the builder.
+                drop(unsafe { Box::from_raw(ptr) });
+                Err(std::io::Error::other(format!(
+                    "could not start a Web Worker: {e:?}"
+                )))
+            }
+        }
+    }
 }
 
 /// Yield to the event loop for a few milliseconds (in a page or a Worker).

@@ -1,4 +1,4 @@
-//! The page's one runtime: the supervisor pool (wasm-bindgen-rayon's global pool, where
+//! The page's one runtime: the supervisor pool (two Workers, where
 //! each run's main program and watchdog block so the page never does), the learner-sized
 //! scenario pool, and the live run.
 //!
@@ -93,30 +93,43 @@ pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
 /// while the page draws; the future resolves when the supervisor's Workers are up, and
 /// reports failures in `pool_state` instead of throwing.
 pub fn start(size: usize) -> impl std::future::Future<Output = ()> {
-    // Both pools' Workers load the module at once: the scenario pool's are spawned first
-    // (spawning returns at once), then the supervisor's, which is what we wait for. This
-    // first pool opens no scratch files, so clearing old ones may overlap its start.
+    // Both pools' Workers load the module at once (spawning returns at once). The
+    // supervisor's go first: the page is ready when they are, and on two cores the Workers
+    // boot roughly in the order they were spawned. The scenario pool opens no scratch
+    // files, so clearing old ones may overlap its start.
     let spawned = with(|s| s.env.isolated).then(|| {
+        let supervisor = pool::build_supervisor(SUPERVISOR_THREADS);
         let scenario_pool = pool::build_with_scratch(size, "pool", false);
         let sweep = pool::sweep_scratch();
-        let promise = wasm_bindgen_rayon::init_thread_pool(SUPERVISOR_THREADS);
-        (scenario_pool, sweep, promise)
+        (supervisor, scenario_pool, sweep)
     });
     async move {
-        let Some((scenario_pool, sweep, promise)) = spawned else {
+        let Some((supervisor, scenario_pool, sweep)) = spawned else {
             return;
         };
-        let started = wasm_bindgen_futures::JsFuture::from(promise).await;
+        let started = match supervisor {
+            Ok(live) => {
+                if pool::until_count(&live, SUPERVISOR_THREADS, SUPERVISOR_LIMIT_MS).await {
+                    Ok(())
+                } else {
+                    Err("its Workers did not start within 30 s".to_string())
+                }
+            }
+            Err(e) => Err(e),
+        };
         let opfs = sweep.await;
         with(|s| s.opfs = opfs);
         if let Err(e) = started {
-            let msg = format!("the worker pool could not start: {}", js_error_text(&e));
+            let msg = format!("the worker pool could not start: {e}");
             with(|s| s.pool_state = PoolState::Failed(msg));
             return;
         }
         with(|s| s.install(scenario_pool, false));
     }
 }
+
+/// How long the page waits for the supervisor's Workers before it says they failed.
+const SUPERVISOR_LIMIT_MS: f64 = 30_000.0;
 
 /// Wait (on a supervisor Worker, never the page) until `size` pool threads run, at most
 /// [`WARM_UP_LIMIT`]: past that the run goes ahead with the threads it has.
@@ -260,7 +273,7 @@ impl Session {
         let warm_up = (scenario.info.id != "do-work").then(|| self.pool_live.clone());
         {
             let (ctx, supervision, finished) = (ctx.clone(), supervision.clone(), finished.clone());
-            rayon::spawn(move || {
+            pool::supervise(move || {
                 if let Some(live) = warm_up {
                     wait_until_live(&ctx, &live, size);
                 }
@@ -273,11 +286,11 @@ impl Session {
                 };
                 main_program(&ctx, &threads, files, scenario, &config, &supervision);
                 finished.store(true, Ordering::SeqCst);
-            });
+            })?;
         }
         {
             let (ctx, supervision) = (ctx.clone(), supervision.clone());
-            rayon::spawn(move || watchdog(&ctx, &supervision, &opts));
+            pool::supervise(move || watchdog(&ctx, &supervision, &opts))?;
         }
         let live = LiveRun { ctx, finished };
         self.live = Some(live.clone());
@@ -305,7 +318,7 @@ impl Session {
             finished: finished.clone(),
         };
         let scenario = scenario.to_string();
-        rayon::spawn(move || {
+        pool::supervise(move || {
             let _enter = ctx.enter(crate::engine::trace::MAIN_WORKER);
             ctx.emit(None, EventKind::RunStart { scenario });
             let outcome = match main(&ctx, &pool) {
@@ -316,7 +329,7 @@ impl Session {
             };
             ctx.emit(None, EventKind::RunEnd { outcome });
             finished.store(true, Ordering::SeqCst);
-        });
+        })?;
         self.live = Some(live.clone());
         Ok(live)
     }

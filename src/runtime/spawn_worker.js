@@ -6,6 +6,9 @@
 // (same origin, so no blob: URL and no CSP exception for it).
 
 const INIT = 'cp_pool_thread_init';
+// Sent by the page (www/index.html) to Workers it starts before the module has arrived:
+// they import the app's JS glue at once, so an INIT finds it compiled.
+const WARM = 'cp_pool_thread_warm';
 const READY = 'cp_pool_thread_ready';
 const EXIT = 'cp_pool_thread_exit';
 const TRAPPED = 'cp_pool_thread_trapped';
@@ -14,7 +17,9 @@ const TRAPPED = 'cp_pool_thread_trapped';
 const SCRATCH_DIR = 'concurrency-playground-scratch';
 
 export function spawnWorker(module, memory, builderPtr, mainJs, name, scratch, onEvent) {
-  const worker = new Worker(new URL(import.meta.url), { type: 'module', name });
+  // A Worker the page started early, if one is left (see www/index.html).
+  const warm = globalThis.__cpWarmWorkers;
+  const worker = (warm && warm.pop()) || new Worker(new URL(import.meta.url), { type: 'module', name });
   worker.addEventListener('message', ({ data }) => {
     if (data?.type === READY) onEvent('ready', data.scratch ? 'scratch' : '');
     if (data?.type === EXIT) onEvent('exit', data.scratch ? 'scratch' : '');
@@ -28,7 +33,7 @@ export function spawnWorker(module, memory, builderPtr, mainJs, name, scratch, o
   worker.addEventListener('error', (e) => {
     onEvent('error', String(e.message || 'the worker stopped with an error'));
   });
-  worker.postMessage({ type: INIT, module, memory, builderPtr, mainJs, scratch });
+  worker.postMessage({ type: INIT, module, memory, builderPtr, mainJs, scratch, name });
   return worker;
 }
 
@@ -89,12 +94,18 @@ async function closeScratch(scratch) {
 
 const inWorker = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope;
 if (inWorker) {
+  let glue = null;
   self.addEventListener('message', async ({ data }) => {
+    if (data?.type === WARM && !glue) {
+      glue = import(data.mainJs);
+      glue.catch(() => {}); // INIT imports again and reports the error
+      return;
+    }
     if (data?.type !== INIT) return;
     // The scratch file opens while the module loads, so it adds little to start-up.
     const [pkg, scratch] = await Promise.all([
-      import(data.mainJs),
-      data.scratch ? openScratch(self.name || 'worker') : null,
+      (glue || Promise.reject()).catch(() => import(data.mainJs)),
+      data.scratch ? openScratch(data.name || self.name || 'worker') : null,
     ]);
     self.__cpScratch = scratch ? scratch.handle : undefined;
     const wasm = pkg.initSync({ module: data.module, memory: data.memory });

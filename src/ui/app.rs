@@ -13,7 +13,32 @@ pub fn default_pool_size() -> usize {
 /// Spawns the pools' Workers first, so they load the module while the first page renders
 /// (started from the first render's effect, they began only after it).
 pub fn start_pools() {
-    wasm_bindgen_futures::spawn_local(session::start(default_pool_size()));
+    wasm_bindgen_futures::spawn_local(session::start(first_pool_size()));
+}
+
+/// The scenario pool's first size: what the lesson the page opens on will run with, so its
+/// first Run starts at once. Built at the cores' count instead, start-join's first Run
+/// (six threads by default) rebuilt the pool and waited 300–450 ms for six new Workers.
+/// Other pages, and lessons whose files need a pool with OPFS scratch files (built at
+/// their first Run anyway), start with [`default_pool_size`].
+fn first_pool_size() -> usize {
+    landing_lesson_threads().unwrap_or_else(default_pool_size)
+}
+
+fn landing_lesson_threads() -> Option<usize> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let rest = hash.strip_prefix("#/examples/")?;
+    let id = rest.split(['?', '/']).next()?;
+    let lesson = crate::scenarios::runner::find(id)?;
+    if lesson.info.knob("file-items").is_some() {
+        return None;
+    }
+    let config = crate::scenarios::knob::parse_query(
+        lesson.info.knobs,
+        rest.split_once('?').map_or("", |(_, q)| q),
+    )
+    .config;
+    Some((lesson.threads_needed)(&config).clamp(1, crate::runtime::pool::MAX_POOL))
 }
 
 /// Where the address points: the hash's path (`/examples/lock`) and its query without the

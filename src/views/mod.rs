@@ -5,8 +5,8 @@
 //! incrementally with [`Views::apply`] (a live run is a replay at speed 1) and can be
 //! rebuilt from any prefix of a trace (the replay scrubber going backward).
 //!
-//! Events are applied in the order given. Feed each drained batch sorted by `seq`
-//! (`Recorder::drain_sorted` does), so the order the views see is the run's total order.
+//! Events are applied in the order given. The recorder's drains come out in `seq` order,
+//! each after the one before, so the order the views see is the run's total order.
 //!
 //! ```
 //! use concurrency_playground::views::{console::Filter, Views};

@@ -20,7 +20,7 @@ after(async () => {
   await plain?.close();
 });
 
-const SUPERVISOR = 2; // wasm-bindgen-rayon's global pool: each run's main program and watchdog
+const SUPERVISOR = 2; // the supervisor pool: each run's main program and watchdog
 
 async function poolReady(page) {
   await page.waitForFunction(
