@@ -11,7 +11,7 @@
 //!   the Python it mirrors, and what to notice.
 //! - `runtime` (wasm32 only): pools of Web Workers, launching runs, draining events once per
 //!   animation frame. Thin.
-//! - [`route`]: the site's hash routes, matched natively testable.
+//! - [`route`]: the site's hash routes, platform-neutral so their matching is tested natively.
 //! - `ui` (wasm32 only): yew views of the trace. It reads events and scenario metadata,
 //!   never engine internals.
 
