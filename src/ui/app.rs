@@ -26,18 +26,15 @@ fn first_pool_size() -> usize {
 }
 
 fn landing_lesson_threads() -> Option<usize> {
-    let hash = web_sys::window()?.location().hash().ok()?;
-    let rest = hash.strip_prefix("#/examples/")?;
-    let id = rest.split(['?', '/']).next()?;
-    let lesson = crate::scenarios::runner::find(id)?;
+    let Location { path, query } = read_location();
+    let Route::Example { id } = Route::recognize(&path) else {
+        return None;
+    };
+    let lesson = crate::scenarios::runner::find(&id)?;
     if lesson.info.knob("file-items").is_some() {
         return None;
     }
-    let config = crate::scenarios::knob::parse_query(
-        lesson.info.knobs,
-        rest.split_once('?').map_or("", |(_, q)| q),
-    )
-    .config;
+    let config = crate::scenarios::knob::parse_query(lesson.info.knobs, &query).config;
     Some((lesson.threads_needed)(&config).clamp(1, crate::runtime::pool::MAX_POOL))
 }
 
