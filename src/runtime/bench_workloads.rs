@@ -136,6 +136,10 @@ pub fn handoff_median_us(threads: &Threads, n: usize, warm: usize) -> EngineResu
 
 /// A lock-heavy run: `k` workers each take and release one lock `per` times, with a
 /// tiny critical section. Wall ms (all workers started and joined).
+///
+/// While it runs, the calling thread drains the trace every 10 ms and keeps every event,
+/// as the page (once per frame) and the CLI (every 10 ms) do: recording into a log nobody
+/// reads would measure the memory a whole run's events take on top of tracing itself.
 pub fn lock_heavy_ms(threads: &Threads, k: usize, per: usize, traced: bool) -> EngineResult<f64> {
     let ctx = RunCtx::new();
     ctx.recorder.set_enabled(traced);
@@ -155,11 +159,17 @@ pub fn lock_heavy_ms(threads: &Threads, k: usize, per: usize, traced: bool) -> E
             })
         })
         .collect::<EngineResult<Vec<_>>>()?;
+    let mut kept = Vec::new();
+    while ws.iter().any(|w| w.is_alive()) {
+        ctx.recorder.drain_into(&mut kept, usize::MAX);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     for w in ws {
         w.join()?;
     }
     let ms = t0.elapsed().as_secs_f64() * 1e3;
-    drop(ctx.recorder.drain_sorted());
+    ctx.recorder.drain_into(&mut kept, usize::MAX);
+    drop(kept);
     if counter.load(std::sync::atomic::Ordering::Relaxed) != (k * per) as u64 {
         return Err(crate::engine::EngineError::Task("lost an increment".into()));
     }
