@@ -45,6 +45,14 @@ struct Slot {
     event: UnsafeCell<MaybeUninit<Event>>,
 }
 
+/// A segment on the free list. Segments are handled by raw pointer from allocation to
+/// the log's drop: writers may hold a reference to one while it changes hands, which a
+/// `Box` (a claim of sole ownership) would contradict.
+struct SegmentPtr(*mut Segment);
+
+// Safety: a segment is only reached through the protocol in the module note.
+unsafe impl Send for SegmentPtr {}
+
 struct Segment {
     /// Which segment of the log this is (`ticket >> SEG_BITS`), set before it is installed.
     gen: AtomicU64,
@@ -73,7 +81,7 @@ pub(super) struct EventLog {
     dir: Box<[AtomicPtr<Segment>]>,
     /// Read segments waiting for reuse, touched once per [`SEG`] events. Lock-free,
     /// because the reader is often the browser's main thread, which must never wait.
-    free: SegQueue<Box<Segment>>,
+    free: SegQueue<SegmentPtr>,
     /// One reader at a time; a second concurrent drain returns nothing instead of waiting.
     reading: AtomicBool,
     /// Segments ever allocated, so tests can see that a drained log reuses them.
@@ -139,7 +147,7 @@ impl EventLog {
         loop {
             let p = entry.load(Ordering::Acquire);
             if p.is_null() {
-                let fresh = Box::into_raw(self.spare_segment());
+                let fresh = self.spare_segment();
                 // Safety: `fresh` is ours until the exchange below publishes it.
                 unsafe { (*fresh).gen.store(gen, Ordering::Relaxed) };
                 match entry.compare_exchange(
@@ -153,8 +161,7 @@ impl EventLog {
                     Err(_) => {
                         // Another writer installed first: keep ours for later.
                         // Safety: the exchange failed, so nobody else saw `fresh`.
-                        let fresh = unsafe { Box::from_raw(fresh) };
-                        fresh.gen.store(u64::MAX, Ordering::Relaxed);
+                        unsafe { (*fresh).gen.store(u64::MAX, Ordering::Relaxed) };
                         self.retire(fresh);
                         continue;
                     }
@@ -174,16 +181,20 @@ impl EventLog {
         }
     }
 
-    fn spare_segment(&self) -> Box<Segment> {
-        self.free.pop().unwrap_or_else(|| {
-            #[cfg(test)]
-            self.allocated.fetch_add(1, Ordering::Relaxed);
-            Segment::new()
-        })
+    /// A segment nobody uses: a retired one, or a new one.
+    fn spare_segment(&self) -> *mut Segment {
+        match self.free.pop() {
+            Some(SegmentPtr(p)) => p,
+            None => {
+                #[cfg(test)]
+                self.allocated.fetch_add(1, Ordering::Relaxed);
+                Box::into_raw(Segment::new())
+            }
+        }
     }
 
-    fn retire(&self, segment: Box<Segment>) {
-        self.free.push(segment);
+    fn retire(&self, segment: *mut Segment) {
+        self.free.push(SegmentPtr(segment));
     }
 
     /// Move up to `max` events, in ticket order, into `out`, stopping at the first ticket
@@ -224,12 +235,11 @@ impl EventLog {
             if i < SEG as usize {
                 break;
             }
-            // Read to the end: retire the segment for reuse.
+            // Read to the end: retire the segment for reuse (its entry is cleared and every
+            // ticket in it has been read, so no writer needs it any more).
             entry.store(ptr::null_mut(), Ordering::Release);
             segment.gen.store(u64::MAX, Ordering::Relaxed);
-            // Safety: it came from `Box::into_raw` and nobody can reach it any more: its
-            // entry is cleared and every ticket in it has been read.
-            self.retire(unsafe { Box::from_raw(p) });
+            self.retire(p);
         }
         self.head.0.store(head, Ordering::Release);
         self.reading.store(false, Ordering::Release);
@@ -245,13 +255,17 @@ impl Drop for EventLog {
         while self.read_into(&mut rest, 1 << 16) > 0 {
             rest.clear();
         }
-        for entry in self.dir.iter() {
-            let p = entry.swap(ptr::null_mut(), Ordering::Relaxed);
-            if !p.is_null() {
-                // Safety: installed segments came from `Box::into_raw`; the unread tail of
-                // a partly read segment has no written slots (see above).
-                drop(unsafe { Box::from_raw(p) });
-            }
+        let installed = self
+            .dir
+            .iter()
+            .map(|entry| entry.swap(ptr::null_mut(), Ordering::Relaxed))
+            .filter(|p| !p.is_null());
+        let retired = std::iter::from_fn(|| self.free.pop().map(|SegmentPtr(p)| p));
+        for p in installed.collect::<Vec<_>>().into_iter().chain(retired) {
+            // Safety: every segment came from `Box::into_raw` and is in exactly one of the
+            // directory or the free list; the unread tail of a partly read segment has no
+            // written slots (see above), and `MaybeUninit` drops nothing.
+            drop(unsafe { Box::from_raw(p) });
         }
     }
 }
