@@ -8,27 +8,20 @@ use concurrency_playground::engine::trace::EventKind;
 use std::sync::Arc;
 use web_time::Instant;
 
+/// Lets the shared workloads file say `crate::engine::...` here too.
+mod engine {
+    pub use concurrency_playground::engine::*;
+}
+
+#[path = "../src/runtime/bench_workloads.rs"]
+#[allow(dead_code)]
+mod workloads;
+
 const THREADS: u32 = 4;
 const PER: u64 = 100_000;
 
-/// ns per operation, `op` run `PER` times on each of `THREADS` threads at once.
 fn ns_per_op(op: impl Fn(u32) + Send + Sync + 'static) -> f64 {
-    let op = Arc::new(op);
-    let t0 = Instant::now();
-    let hs: Vec<_> = (0..THREADS)
-        .map(|w| {
-            let op = op.clone();
-            std::thread::spawn(move || {
-                for _ in 0..PER {
-                    op(w);
-                }
-            })
-        })
-        .collect();
-    for h in hs {
-        let _ = h.join();
-    }
-    t0.elapsed().as_secs_f64() * 1e9 / (PER * THREADS as u64) as f64
+    workloads::ns_per_op(THREADS, PER, op)
 }
 
 fn main() {

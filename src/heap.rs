@@ -350,6 +350,12 @@ mod tests {
         Arc::new(Shared::new(Checked::default()))
     }
 
+    /// Once a thread's lists are flushed, every block is back in the heap.
+    fn assert_all_returned(heap: &Shared<Checked>, lists: &mut Lists) {
+        heap.flush(lists);
+        assert!(heap.with(|h| h.live.is_empty()));
+    }
+
     #[test]
     fn classes_cover_every_small_size_once() {
         assert_eq!(class_of(1, 1), Some(0));
@@ -384,8 +390,7 @@ mod tests {
             calls <= 2 * BATCH,
             "{calls} locked calls for 10,000 allocations"
         );
-        heap.flush(&mut lists);
-        assert!(heap.with(|h| h.live.is_empty()));
+        assert_all_returned(&heap, &mut lists);
     }
 
     /// Producer and consumer threads (blocks allocated on one thread, written, and freed
@@ -455,8 +460,7 @@ mod tests {
                 heap.dealloc(&mut lists, z, l);
             }
         }
-        heap.flush(&mut lists);
-        assert!(heap.with(|h| h.live.is_empty()));
+        assert_all_returned(&heap, &mut lists);
     }
 
     /// Growing a block within its class keeps it; across classes it moves with its
@@ -477,7 +481,6 @@ mod tests {
             assert!((0..20).all(|i| *r.add(i) == 7));
             heap.dealloc(&mut lists, r, Layout::from_size_align(5000, 8).unwrap());
         }
-        heap.flush(&mut lists);
-        assert!(heap.with(|h| h.live.is_empty()));
+        assert_all_returned(&heap, &mut lists);
     }
 }

@@ -182,23 +182,29 @@ pub fn lock_heavy_ms(threads: &Threads, k: usize, per: usize, traced: bool) -> E
 #[cfg(not(target_arch = "wasm32"))]
 pub fn record_ns_per_event(writers: u32, per: u64) -> f64 {
     let recorder = std::sync::Arc::new(crate::engine::record::Recorder::new(1));
+    let r = recorder.clone();
+    let ns = ns_per_op(writers, per, move |w| {
+        r.record(w + 1, Some(1), crate::engine::trace::EventKind::LockAcquire)
+    });
+    drop(recorder.drain_sorted());
+    ns
+}
+
+/// Nanoseconds per call when `threads` threads each call `op(thread)` `per` times at once.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn ns_per_op(threads: u32, per: u64, op: impl Fn(u32) + Send + Sync + 'static) -> f64 {
+    let op = std::sync::Arc::new(op);
     let t0 = Instant::now();
-    let hs: Vec<_> = (0..writers)
+    let hs: Vec<_> = (0..threads)
         .map(|w| {
-            let r = recorder.clone();
-            std::thread::spawn(move || {
-                for _ in 0..per {
-                    r.record(w + 1, Some(1), crate::engine::trace::EventKind::LockAcquire);
-                }
-            })
+            let op = op.clone();
+            std::thread::spawn(move || (0..per).for_each(|_| op(w)))
         })
         .collect();
     for h in hs {
         let _ = h.join();
     }
-    let ns = t0.elapsed().as_secs_f64() * 1e9 / (per * u64::from(writers)) as f64;
-    drop(recorder.drain_sorted());
-    ns
+    t0.elapsed().as_secs_f64() * 1e9 / (per * u64::from(threads)) as f64
 }
 
 /// A mutex guard even if a holder panicked (the data is plain numbers).
