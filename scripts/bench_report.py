@@ -50,6 +50,10 @@ for k, t in sorted(cpu.items(), key=lambda kv: int(kv[0])):
         row("P1", f"browser speedup k={k}", s, f">= {0.95 * k:.2f}", s is not None and s >= 0.95 * k, "x")
     else:
         row("P1", f"browser speedup k={k} (oversubscribed)", s, f"~{cores} (info)", None, "x")
+# The GIL lesson, natively (info): what the learner should see, threads ~1x, processes ~cores.
+for fl in ("thread", "process"):
+    row("P1", f"  native gil lesson, CPU work on 2 {fl}-flavoured workers: speedup", nv(f"native_gil_{fl}_speedup"),
+        "(info)", None, "x")
 # P2
 w, n = browser.get("wasm_iters_per_us"), nv("native_iters_per_us")
 row("P2", "per-thread speed wasm / native (sum of squares)", w / n if w and n else None, ">= 0.8", w and n and w / n >= 0.8, "x")

@@ -89,10 +89,6 @@ fn run_with(id: &str, knobs: &[(&str, &str)], threads: Option<usize>) -> Ran {
     }
 }
 
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 fn run(id: &str, knobs: &[(&str, &str)]) -> Ran {
     run_with(id, knobs, None)
 }
@@ -307,59 +303,107 @@ const GIL_WORK: (&str, &str) = ("work", "8");
 /// The thread claim holds with a wide margin; a smaller size keeps the file quick.
 const GIL_WORK_THREADS: (&str, &str) = ("work", "5");
 
+/// Who held the GIL after each event, in trace order: `Err` names the first event where a
+/// worker took it while another still held it (or let go of one it did not hold).
+fn gil_holders(r: &Ran) -> Result<Vec<Option<u32>>, String> {
+    let mut holder = None;
+    let mut seen = Vec::new();
+    for e in &r.events {
+        match e.kind {
+            EventKind::GilAcquire if holder.is_some() => {
+                return Err(format!(
+                    "worker {} took the GIL held by {holder:?} (seq {})",
+                    e.worker, e.seq
+                ))
+            }
+            EventKind::GilAcquire => holder = Some(e.worker),
+            EventKind::GilRelease if holder != Some(e.worker) => {
+                return Err(format!(
+                    "worker {} let go of a GIL held by {holder:?} (seq {})",
+                    e.worker, e.seq
+                ))
+            }
+            EventKind::GilRelease => holder = None,
+            _ => {}
+        }
+        seen.push(holder);
+    }
+    Ok(seen)
+}
+
+/// Whether two pool tasks were under way at the same point of the trace.
+fn tasks_overlap(r: &Ran) -> bool {
+    let mut running = 0;
+    r.events.iter().any(|e| {
+        match e.kind {
+            EventKind::TaskStart { .. } => running += 1,
+            EventKind::TaskEnd { .. } => running -= 1,
+            _ => {}
+        }
+        running >= 2
+    })
+}
+
+// The speedups themselves are timings, which belong to the benchmark (`scripts/bench.sh`
+// prints them); these tests check, on the trace, the mechanism behind them.
+
+/// Thread-flavoured workers take turns: at no point do two hold the GIL, and while the
+/// pool's tasks run side by side the GIL changes hands between them again and again (the
+/// switch interval), which is why their CPU work gets no faster.
 #[test]
-fn gil_threads_do_not_speed_up_cpu_work() {
+fn gil_threads_take_turns_on_cpu_work() {
     let _turn = turn();
-    let seen = std::sync::Mutex::new(Vec::<f64>::new());
-    let ok = times(20, |_| {
-        let r = run("gil", &[GIL_WORK_THREADS]);
-        assert!(r.done());
-        assert!(r.count(|k| matches!(k, EventKind::GilAcquire)) > 10);
-        assert!(r.count(|k| matches!(k, EventKind::GilRelease)) > 10);
-        let s = r.fig("speedup");
-        eprintln!(
-            "gil thread speedup {s:.3} (wall {:.3})",
-            r.fig("wall-speedup")
-        );
-        lock(&seen).push(s);
-        s <= 1.15
-    });
-    let seen = lock(&seen);
+    let r = run("gil", &[GIL_WORK_THREADS, ("repeat", "1")]);
+    assert!(r.done(), "{:?}", r.outcome);
+    let holders = gil_holders(&r).unwrap();
+    let mut turns = Vec::new();
+    for h in holders.into_iter().flatten() {
+        if turns.last() != Some(&h) {
+            turns.push(h);
+        }
+    }
+    let workers: std::collections::BTreeSet<_> = turns.iter().copied().collect();
+    // The main program computes first, then both pool workers, in turns.
+    assert!(workers.len() >= 3, "GIL holders {workers:?}");
+    let pool_turns = turns.iter().filter(|&&w| w != 0).count();
     assert!(
-        ok >= 19,
-        "thread speedup <= 1.15 in only {ok} of 20 runs: {seen:.3?}"
+        pool_turns > 4,
+        "the pool's workers took {pool_turns} turns: {turns:?}"
+    );
+    assert!(r.fig("gil-handoffs") >= pool_turns as f64 - 1.0);
+    assert!(
+        tasks_overlap(&r),
+        "the two tasks were never under way together"
+    );
+    eprintln!(
+        "gil thread speedup {:.3} (printed, not checked)",
+        r.fig("speedup")
     );
 }
 
-/// Processes have a GIL each, so their CPU work is not serialised: every run must beat
-/// the threads' ceiling (1.15x) and the runs must average 1.4x or more. A GIL shared by
-/// the processes gives about 1.0x and fails both. The lesson's 1.8x needs two full cores,
-/// which this shared 2-vCPU machine does not always give (two bare spinning threads
-/// measured 1.56x, 1.58x and 2.03x in a row here), so how often it was reached is printed.
+/// Process-flavoured workers have an interpreter each, so none of them waits on the run's
+/// GIL and their tasks run at the same time. A GIL shared by the processes would show up
+/// as GIL events and as tasks that never overlap.
 #[test]
-fn gil_processes_speed_up_cpu_work() {
+fn gil_processes_compute_at_the_same_time() {
     let _turn = turn();
-    let seen = std::sync::Mutex::new(Vec::<f64>::new());
-    let ok = times(20, |_| {
-        let r = run("gil", &[GIL_WORK, ("flavour", "process")]);
-        assert!(r.done());
-        let s = r.fig("speedup");
-        eprintln!(
-            "gil process speedup {s:.3} (wall {:.3})",
-            r.fig("wall-speedup")
-        );
-        lock(&seen).push(s);
-        s > 1.15
-    });
-    let seen = lock(&seen);
-    let mean = seen.iter().sum::<f64>() / seen.len() as f64;
-    let reached = seen.iter().filter(|&&s| s >= 1.8).count();
-    eprintln!("gil process speedup: mean {mean:.3}, 1.8x or more in {reached} of 20 runs");
+    let r = run("gil", &[GIL_WORK, ("flavour", "process"), ("repeat", "1")]);
+    assert!(r.done(), "{:?}", r.outcome);
+    let pooled: Vec<u32> = r
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::GilAcquire) && e.worker != 0)
+        .map(|e| e.worker)
+        .collect();
+    assert!(pooled.is_empty(), "processes took the GIL: {pooled:?}");
     assert!(
-        ok >= 19,
-        "process speedup above 1.15 in only {ok} of 20 runs: {seen:.3?}"
+        tasks_overlap(&r),
+        "the two tasks were never under way together"
     );
-    assert!(mean >= 1.4, "mean process speedup {mean:.3}: {seen:.3?}");
+    eprintln!(
+        "gil process speedup {:.3} (printed, not checked)",
+        r.fig("speedup")
+    );
 }
 
 #[test]
