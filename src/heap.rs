@@ -66,6 +66,11 @@ pub trait Backing {
 pub struct Lists {
     heads: [*mut u8; CLASSES],
     lens: [u32; CLASSES],
+    /// Set by [`Shared::flush`]: the thread is ending, and what it frees from then on (its
+    /// last `Arc`s, wasm-bindgen's teardown of its own thread-local block, which holds
+    /// these very lists) goes straight back to the heap instead of into lists nobody
+    /// will read again.
+    closed: bool,
 }
 
 impl Lists {
@@ -73,6 +78,7 @@ impl Lists {
         Lists {
             heads: [ptr::null_mut(); CLASSES],
             lens: [0; CLASSES],
+            closed: false,
         }
     }
 
@@ -151,11 +157,15 @@ impl<B: Backing> Shared<B> {
         let Some(c) = class_of(layout.size(), layout.align()) else {
             return self.with(|h| h.malloc(layout.size(), layout.align()));
         };
+        let size = class_size(c);
+        if lists.closed {
+            // Made at its class's size: another thread may free it into its lists.
+            return self.with(|h| h.malloc(size, ALIGN));
+        }
         let block = lists.pop(c);
         if !block.is_null() {
             return block;
         }
-        let size = class_size(c);
         self.with(|h| {
             for _ in 0..BATCH - 1 {
                 let extra = h.malloc(size, ALIGN);
@@ -187,9 +197,12 @@ impl<B: Backing> Shared<B> {
         let Some(c) = class_of(layout.size(), layout.align()) else {
             return self.with(|h| h.free(block, layout.size(), layout.align()));
         };
+        let size = class_size(c);
+        if lists.closed {
+            return self.with(|h| h.free(block, size, ALIGN));
+        }
         lists.push(c, block);
         if lists.lens[c] as usize >= KEEP {
-            let size = class_size(c);
             self.with(|h| {
                 for _ in 0..BATCH {
                     h.free(lists.pop(c), size, ALIGN);
@@ -222,8 +235,10 @@ impl<B: Backing> Shared<B> {
         }
     }
 
-    /// Give all of a thread's cached blocks back (a thread about to end).
+    /// Give all of a thread's cached blocks back (a thread about to end); from then on
+    /// its allocations skip the lists.
     pub fn flush(&self, lists: &mut Lists) {
+        lists.closed = true;
         self.with(|h| {
             for c in 0..CLASSES {
                 loop {
@@ -391,6 +406,30 @@ mod tests {
             "{calls} locked calls for 10,000 allocations"
         );
         assert_all_returned(&heap, &mut lists);
+    }
+
+    /// After a flush (a Worker ending), what the thread frees goes back at once, blocks
+    /// made by other threads included, and what it still allocates can be freed anywhere.
+    #[test]
+    fn a_flushed_thread_keeps_nothing() {
+        let heap = shared();
+        let (mut ending, mut other) = (Lists::new(), Lists::new());
+        let layout = Layout::from_size_align(24, 8).unwrap();
+        unsafe {
+            let from_other: Vec<*mut u8> =
+                (0..100).map(|_| heap.alloc(&mut other, layout)).collect();
+            let own = heap.alloc(&mut ending, layout);
+            heap.flush(&mut ending);
+            for b in from_other {
+                heap.dealloc(&mut ending, b, layout);
+            }
+            heap.dealloc(&mut ending, own, layout);
+            assert_eq!(ending.lens, [0; CLASSES]);
+            let late = heap.alloc(&mut ending, layout);
+            assert_eq!(ending.lens, [0; CLASSES]);
+            heap.dealloc(&mut other, late, layout);
+        }
+        assert_all_returned(&heap, &mut other);
     }
 
     /// Producer and consumer threads (blocks allocated on one thread, written, and freed
