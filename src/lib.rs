@@ -15,6 +15,9 @@
 //! - `ui` (wasm32 only): yew views of the trace. It reads events and scenario metadata,
 //!   never engine internals.
 
+// `runtime::pool` waits on and notifies a futex directly (`memory_atomic_wait32` / `_notify`).
+#![cfg_attr(target_arch = "wasm32", feature(stdarch_wasm_atomic_wait))]
+
 pub mod engine;
 pub mod heap;
 pub mod route;

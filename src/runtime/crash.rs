@@ -29,7 +29,9 @@ pub fn take_armed() -> bool {
 }
 
 /// Queue a task that traps on `pool`. Queued before the scenario's own tasks, so the first
-/// pool thread to look for work takes it and dies.
+/// pool thread to look for work takes it and dies. Call it on a supervisor thread: handing
+/// a job to rayon may wait on a lock, which the page's main thread must never do (see
+/// `pool::supervise`).
 pub fn trap_one_worker(pool: &ThreadPool) {
     pool.spawn(|| {
         #[cfg(target_arch = "wasm32")]

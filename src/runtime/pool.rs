@@ -12,9 +12,10 @@
 //! only when the page's main thread is free to let it, and the first render keeps that
 //! thread busy for a few hundred milliseconds.
 
+use crossbeam_queue::SegQueue;
 use js_sys::JsString;
 use rayon::{ThreadBuilder, ThreadPool, ThreadPoolBuilder};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use wasm_bindgen::prelude::*;
 
@@ -195,6 +196,9 @@ pub fn build_supervisor(size: usize) -> Result<Arc<AtomicUsize>, String> {
     let live = Arc::new(AtomicUsize::new(0));
     let pool = ThreadPoolBuilder::new()
         .num_threads(size)
+        // Each supervisor thread serves `supervise`'s queue for the page's life and never
+        // enters rayon's own loop, so the page never has to wake it through rayon.
+        .start_handler(|_| serve_supervised_jobs())
         .spawn_handler(spawner("supervisor", size, false, live.clone(), false))
         .build()
         .map_err(|e| e.to_string())?;
@@ -204,13 +208,42 @@ pub fn build_supervisor(size: usize) -> Result<Arc<AtomicUsize>, String> {
     Ok(live)
 }
 
-/// Run `f` on the supervisor pool (it may block there). Fails only before the pool is
-/// built (a page without live workers never gets that far).
+/// Jobs for the supervisor's threads, handed over without rayon. Injecting a job into a
+/// rayon pool (or dropping one) wakes its threads through rayon's per-thread sleep mutex,
+/// a std `Mutex`; on wasm a contended std `Mutex` waits with `memory.atomic.wait32` after
+/// a few spins, and on the page's main thread that wait throws ("Atomics.wait cannot be
+/// called in this context"), which leaves the session borrowed and the page dead. With
+/// many pool threads on few cores a thread is often preempted holding that mutex.
+static SUPERVISED: SegQueue<Box<dyn FnOnce() + Send>> = SegQueue::new();
+/// Rung once per job pushed: idle supervisor threads wait on it, the page only notifies.
+static BELL: AtomicI32 = AtomicI32::new(0);
+
+/// A supervisor thread's whole life: run queued jobs, waiting on [`BELL`] when there are none.
+fn serve_supervised_jobs() {
+    loop {
+        let rung = BELL.load(Ordering::SeqCst);
+        match SUPERVISED.pop() {
+            Some(job) => job(),
+            // SAFETY: a plain futex wait on a static (allowed in a Worker); it returns at
+            // once if a job was pushed (and the bell rung) since `rung` was read.
+            None => unsafe {
+                core::arch::wasm32::memory_atomic_wait32(BELL.as_ptr(), rung, -1);
+            },
+        }
+    }
+}
+
+/// Run `f` on the supervisor pool (it may block there). Never blocks the caller: a
+/// lock-free push and a futex notify. Fails only before the pool is built (a page without
+/// live workers never gets that far).
 pub fn supervise(f: impl FnOnce() + Send + 'static) -> Result<(), String> {
-    let pool = SUPERVISOR
-        .get()
-        .ok_or_else(|| "the worker pool is still starting; try again in a moment".to_string())?;
-    pool.spawn(f);
+    if SUPERVISOR.get().is_none() {
+        return Err("the worker pool is still starting; try again in a moment".to_string());
+    }
+    SUPERVISED.push(Box::new(f));
+    BELL.fetch_add(1, Ordering::SeqCst);
+    // SAFETY: notify wakes at most one waiter on a static and never waits.
+    unsafe { core::arch::wasm32::memory_atomic_notify(BELL.as_ptr(), 1) };
     Ok(())
 }
 

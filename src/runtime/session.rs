@@ -171,7 +171,11 @@ impl Session {
         if let Some(live) = &self.live {
             live.ctx.cancel();
         }
-        self.pool = None;
+        // Dropping a rayon pool wakes its threads through a std `Mutex`, which the page may
+        // not wait on (see `pool::supervise`): a supervisor Worker drops the old pool.
+        if let Some(old) = self.pool.take() {
+            let _ = pool::supervise(move || drop(old));
+        }
         self.install(pool::build_with_scratch(size, "pool", scratch), scratch);
     }
 
@@ -253,9 +257,7 @@ impl Session {
         // A scenario with file items (do-work) writes to OPFS where the page has it.
         let opfs = self.opfs && scenario.info.knob("file-items").is_some();
         let pool = self.ensure_pool_for(need, opfs)?;
-        if super::crash::take_armed() {
-            super::crash::trap_one_worker(&pool);
-        }
+        let trap = super::crash::take_armed();
         if let Some(old) = &self.live {
             old.ctx.cancel();
         }
@@ -274,6 +276,9 @@ impl Session {
         {
             let (ctx, supervision, finished) = (ctx.clone(), supervision.clone(), finished.clone());
             pool::supervise(move || {
+                if trap {
+                    super::crash::trap_one_worker(threads.pool());
+                }
                 if let Some(live) = warm_up {
                     wait_until_live(&ctx, &live, size);
                 }
