@@ -9,13 +9,15 @@ use super::bench_workloads as work;
 use super::session;
 use crate::engine::trace::Flavour;
 use crate::engine::worker::Threads;
-use std::sync::Mutex;
+use crossbeam_queue::SegQueue;
 use wasm_bindgen::prelude::*;
 
-static RESULT: Mutex<Option<String>> = Mutex::new(None);
+/// The finished measurement, left by a supervisor thread for the page to take. A queue,
+/// not a `Mutex`: the page polls it, and its main thread must never wait for a lock.
+static RESULT: SegQueue<String> = SegQueue::new();
 
 fn put_result(s: String) {
-    *crate::engine::liveness::lock(&RESULT) = Some(s);
+    RESULT.push(s);
 }
 
 /// The scenario pool's state: `ready:N`, `starting`, `unavailable` or `failed`.
@@ -32,7 +34,7 @@ pub fn cp_bench_pool_state() -> String {
 /// The last finished measurement as JSON (`{"ok":..}` or `{"error":..}`), taken once.
 #[wasm_bindgen]
 pub fn cp_bench_result() -> Option<String> {
-    crate::engine::liveness::lock(&RESULT).take()
+    RESULT.pop()
 }
 
 /// Start one measurement on a scenario pool of `pool_size` threads:
@@ -42,7 +44,7 @@ pub fn cp_bench_result() -> Option<String> {
 #[wasm_bindgen]
 pub fn cp_bench_start(kind: String, pool_size: usize, a: f64, b: f64) -> Result<(), JsValue> {
     let pool = session::with(|s| s.ensure_pool(pool_size)).map_err(|e| JsValue::from_str(&e))?;
-    crate::engine::liveness::lock(&RESULT).take();
+    while RESULT.pop().is_some() {}
     super::pool::supervise(move || {
         let threads = Threads::new(pool);
         let out = match kind.as_str() {
