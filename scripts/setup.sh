@@ -34,20 +34,22 @@ else
   cargo +nightly install wasm-bindgen-cli --version "$WB_VERSION"
 fi
 
-stage "npm packages (binaryen's wasm-opt, playwright-core, axe-core) from package-lock.json"
+stage "npm packages (binaryen's wasm-opt, playwright-core, puppeteer-core, axe-core) from package-lock.json"
 if [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] \
+   && [ -d node_modules/puppeteer-core ] \
    && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   echo "already installed"
 else
   npm ci --no-audit --no-fund
 fi
 
-stage "Chromium and chromedriver (Debian)"
-if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
-  echo "already installed: $(/usr/bin/chromium --version 2>/dev/null)"
+stage "Chromium, chromedriver and Firefox ESR (Debian)"
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -x /usr/bin/firefox-esr ]; then
+  echo "already installed: $(/usr/bin/chromium --version 2>/dev/null); $(/usr/bin/firefox-esr --version 2>/dev/null)"
 else
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+  # Firefox runs tests/e2e/firefox.test.mjs (puppeteer-core over WebDriver BiDi).
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver firefox-esr
 fi
 
 stage "crates for native builds and for std rebuilt with atomics (primes the cache for trunk --offline)"
