@@ -192,3 +192,26 @@ fn parse_f64_in_the_browser_matches_rusts_parser() {
         same(&digits[..cut.max(1)]);
     }
 }
+
+#[wasm_bindgen::prelude::wasm_bindgen(
+    inline_js = "export function cp_test_throw() { throw new Error('thrown for the test'); }"
+)]
+extern "C" {
+    fn cp_test_throw();
+}
+
+/// Regression: an exception the browser threw inside a session action (a refused wait
+/// inside rayon) left the session borrowed, and every later page trapped on it.
+#[wasm_bindgen_test]
+fn an_exception_inside_a_session_action_leaves_the_session_usable() {
+    use concurrency_playground::runtime::session;
+    let thrown: Result<(), String> = session::act(|_| {
+        cp_test_throw();
+        Ok(())
+    });
+    let message = thrown.expect_err("the exception comes back as an error");
+    assert!(message.contains("thrown for the test"), "{message}");
+    // Not left borrowed: a read and another action both work.
+    assert!(session::with(|s| s.env.cores) >= 1);
+    assert_eq!(session::act(|_| Ok(7)), Ok(7));
+}

@@ -43,7 +43,7 @@ pub fn cp_bench_result() -> Option<String> {
 /// `handoff` (`a` messages). Returns at once; poll [`cp_bench_result`].
 #[wasm_bindgen]
 pub fn cp_bench_start(kind: String, pool_size: usize, a: f64, b: f64) -> Result<(), JsValue> {
-    let pool = session::with(|s| s.ensure_pool(pool_size)).map_err(|e| JsValue::from_str(&e))?;
+    let pool = session::act(|s| s.ensure_pool(pool_size)).map_err(|e| JsValue::from_str(&e))?;
     while RESULT.pop().is_some() {}
     super::pool::supervise(move || {
         let threads = Threads::new(pool);

@@ -65,6 +65,12 @@ pub fn take_crash_and_recover() -> Option<String> {
         .into_iter()
         .map(|super::pool::WorkerNotice::Error(d)| d)
         .next()?;
-    super::session::with(|s| s.recover_from_crash());
-    Some(plain_words(&detail))
+    let recovered = super::session::act(|s| {
+        s.recover_from_crash();
+        Ok(())
+    });
+    Some(match recovered {
+        Ok(()) => plain_words(&detail),
+        Err(m) => format!("{} Then recovering failed: {m}", plain_words(&detail)),
+    })
 }

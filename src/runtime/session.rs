@@ -17,6 +17,7 @@ use rayon::ThreadPool;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use wasm_bindgen::prelude::*;
 
 /// Threads of the supervisor pool: one for a run's main program, one for its watchdog.
 pub const SUPERVISOR_THREADS: usize = 2;
@@ -63,7 +64,21 @@ thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
 }
 
+#[wasm_bindgen(inline_js = "export function cp_call_guarded(f) { f(); }")]
+extern "C" {
+    /// Calls `f` from JS and catches what it throws. A JS exception does not unwind Rust:
+    /// it drops the wasm frames between the throw and the nearest JS `catch` without
+    /// running their destructors. Here that `catch` sits just inside [`act`], whose own
+    /// frame (and the session borrow it holds) survives and ends normally.
+    #[wasm_bindgen(catch)]
+    fn cp_call_guarded(f: &mut dyn FnMut()) -> Result<(), JsValue>;
+}
+
 /// Run `f` with the page's session, creating it on first use.
+///
+/// For reads and plain updates. An action that calls into the browser (starting or
+/// dropping Workers, launching a run) goes through [`act`] instead: if the browser threw
+/// inside `with`, the session would stay borrowed and every later call would trap.
 pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
     SESSION.with(|s| {
         let mut s = s.borrow_mut();
@@ -85,6 +100,38 @@ pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
             }
         });
         f(session)
+    })
+}
+
+/// [`with`] for actions that call into the browser: an exception the browser throws
+/// inside `f` comes back as an `Err` with its message, and the session stays usable.
+///
+/// Why: the page once died this way. The browser refused a wait on the main thread inside
+/// rayon (since fixed in `pool.rs`); the exception passed through `with`, its borrow was
+/// never released, and every later page trapped on it. Whatever `f` had half done stays
+/// half done (its destructors never ran), which the message tells the learner.
+pub fn act<R>(f: impl FnOnce(&mut Session) -> Result<R, String>) -> Result<R, String> {
+    with(|session| {
+        let mut f = Some(f);
+        let mut out = None;
+        let mut call = || {
+            if let Some(f) = f.take() {
+                out = Some(f(session));
+            }
+        };
+        match cp_call_guarded(&mut call) {
+            Ok(()) => out.unwrap_or_else(|| Err("the action did not run".to_string())),
+            Err(e) => {
+                let what = e
+                    .as_string()
+                    .or_else(|| e.dyn_ref::<js_sys::Error>().map(|x| x.message().into()))
+                    .unwrap_or_else(|| format!("{e:?}"));
+                Err(format!(
+                    "the browser stopped this action with an exception ({what}). The page \
+                     carries on; if runs misbehave after this, reload it"
+                ))
+            }
+        }
     })
 }
 

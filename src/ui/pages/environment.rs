@@ -91,7 +91,15 @@ pub fn environment() -> Html {
         }));
     }
 
-    let on_resize = Callback::from(|n: usize| session::with(|s| s.resize(n)));
+    let on_resize = Callback::from(|n: usize| {
+        let resized = session::act(|s| {
+            s.resize(n);
+            Ok(())
+        });
+        if let Err(m) = resized {
+            session::with(|s| s.pool_state = PoolState::Failed(m));
+        }
+    });
     let on_run = {
         let smoke_run = smoke_run.clone();
         let (lines, run_state, error, names) = (
@@ -105,7 +113,7 @@ pub fn environment() -> Html {
             names.borrow_mut().clear();
             error.set(None);
             let workers = session::with(|s| s.pool().map(|p| p.current_num_threads()).unwrap_or(1));
-            let launched = session::with(|s| {
+            let launched = session::act(|s| {
                 s.launch("smoke", move |ctx, pool| {
                     crate::scenarios::smoke::run(ctx, pool, workers, 8, Duration::from_millis(60))
                 })

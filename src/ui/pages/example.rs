@@ -189,7 +189,7 @@ fn example_body(p: &BodyProps) -> Html {
         Callback::from(move |cfg: Option<Config>| {
             let cfg = cfg.unwrap_or_else(|| (*config).clone());
             let launched =
-                session::with(|s| s.launch_scenario(scenario, cfg, RunOptions::default()));
+                session::act(|s| s.launch_scenario(scenario, cfg, RunOptions::default()));
             match launched {
                 Ok(run) => {
                     *live.borrow_mut() = Some(run);

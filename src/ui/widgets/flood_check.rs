@@ -153,7 +153,7 @@ pub fn flood_check() -> Html {
             let notes: Vec<String> = m1.into_iter().chain(m2).collect();
             message.set((!notes.is_empty()).then(|| notes.join(" ")));
             let workers = session::with(|s| s.pool().map(|p| p.current_num_threads()).unwrap_or(1));
-            let launched = session::with(|s| {
+            let launched = session::act(|s| {
                 s.launch("flood", move |ctx, pool| {
                     smoke::flood(ctx, pool, workers, rate, secs)
                 })
