@@ -3,13 +3,15 @@
 // Chromium; this file checks that the things a learner on Firefox depends on hold there
 // too: the page is cross-origin isolated, every example runs to its end with its defaults
 // on real Workers sharing memory (the file-I/O lesson through Firefox's OPFS), nothing is
-// logged as an error, and no example page is wider than the window.
+// logged as an error, and no example page is wider than the window. And the two ways a
+// course hosts it: with static/_headers (CSP included), and on a host that sends no
+// headers, where coi=1's service worker isolates the page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { serve, shots, ISOLATION_HEADERS } from './lib.mjs';
+import { serve, shots, hostHeaders, ISOLATION_HEADERS } from './lib.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 // The deadlock lesson's default is the mistake: it ends failed, with the cycle named.
@@ -68,4 +70,49 @@ test('Firefox: every example runs with its defaults, and no page is wider than t
     }
   }
   assert.deepEqual(failures, []);
+});
+
+/** A fresh browser context (no service worker or storage carried over) on `url`. */
+async function fresh(url) {
+  const context = await browser.createBrowserContext();
+  const p = await context.newPage();
+  const errs = [];
+  p.on('console', (m) => { if (m.type() === 'error') errs.push(`console: ${m.text()}`); });
+  p.on('pageerror', (e) => errs.push(`uncaught: ${e.message}`));
+  await p.goto(url);
+  return { p, errs, context };
+}
+
+test('Firefox: served with static/_headers (CSP included) an example runs live', async () => {
+  const hosted = await serve({ headers: hostHeaders() });
+  try {
+    const { p, errs, context } = await fresh(`${hosted.url}/#/examples/lock?run=1`);
+    await p.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+    assert.equal(await p.evaluate(() => self.crossOriginIsolated), true);
+    assert.ok((await p.$$('[data-testid=console-line]')).length >= 3);
+    assert.deepEqual(errs, []);
+    await context.close();
+  } finally {
+    await hosted.close();
+  }
+});
+
+test('Firefox: with coi=1 the service worker isolates a page served without headers', async () => {
+  const plain = await serve();
+  try {
+    const { p, errs, context } = await fresh(`${plain.url}/?coi=1#/environment`);
+    // coi.js registers the worker and reloads once; the reload destroys the context.
+    let isolated = false;
+    for (let i = 0; i < 100 && !isolated; i++) {
+      isolated = await p.evaluate(() => self.crossOriginIsolated).catch(() => false);
+      if (!isolated) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(isolated, 'the page became cross-origin isolated');
+    await p.goto(`${plain.url}/?coi=1#/examples/lock?run=1`);
+    await p.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+    assert.deepEqual(errs, []);
+    await context.close();
+  } finally {
+    await plain.close();
+  }
 });
