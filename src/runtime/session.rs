@@ -64,14 +64,15 @@ thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
 }
 
-#[wasm_bindgen(inline_js = "export function cp_call_guarded(f) { f(); }")]
+#[wasm_bindgen(inline_js = "export function cp_call_guarded(f) { \
+    try { f(); } catch (e) { return String((e && e.message) || e); } }")]
 extern "C" {
-    /// Calls `f` from JS and catches what it throws. A JS exception does not unwind Rust:
-    /// it drops the wasm frames between the throw and the nearest JS `catch` without
-    /// running their destructors. Here that `catch` sits just inside [`act`], whose own
-    /// frame (and the session borrow it holds) survives and ends normally.
-    #[wasm_bindgen(catch)]
-    fn cp_call_guarded(f: &mut dyn FnMut()) -> Result<(), JsValue>;
+    /// Calls `f` from JS and returns the message of what it throws, if it throws. A JS
+    /// exception does not unwind Rust: it drops the wasm frames between the throw and the
+    /// nearest JS `catch` without running their destructors. Here that `catch` sits just
+    /// inside [`act`], whose own frame (and the session borrow it holds) survives and ends
+    /// normally.
+    fn cp_call_guarded(f: &mut dyn FnMut()) -> Option<String>;
 }
 
 /// Run `f` with the page's session, creating it on first use.
@@ -111,26 +112,26 @@ pub fn with<R>(f: impl FnOnce(&mut Session) -> R) -> R {
 /// never released, and every later page trapped on it. Whatever `f` had half done stays
 /// half done (its destructors never ran), which the message tells the learner.
 pub fn act<R>(f: impl FnOnce(&mut Session) -> Result<R, String>) -> Result<R, String> {
+    let mut f = Some(f);
+    let mut out = None;
+    guarded(&mut |s| {
+        if let Some(f) = f.take() {
+            out = Some(f(s));
+        }
+    })?;
+    out.unwrap_or_else(|| Err("the action did not run".to_string()))
+}
+
+/// The part of [`act`] that is the same for every action (one copy in the module).
+fn guarded(call: &mut dyn FnMut(&mut Session)) -> Result<(), String> {
     with(|session| {
-        let mut f = Some(f);
-        let mut out = None;
-        let mut call = || {
-            if let Some(f) = f.take() {
-                out = Some(f(session));
-            }
-        };
-        match cp_call_guarded(&mut call) {
-            Ok(()) => out.unwrap_or_else(|| Err("the action did not run".to_string())),
-            Err(e) => {
-                let what = e
-                    .as_string()
-                    .or_else(|| e.dyn_ref::<js_sys::Error>().map(|x| x.message().into()))
-                    .unwrap_or_else(|| format!("{e:?}"));
-                Err(format!(
-                    "the browser stopped this action with an exception ({what}). The page \
-                     carries on; if runs misbehave after this, reload it"
-                ))
-            }
+        let mut once = || call(session);
+        match cp_call_guarded(&mut once) {
+            None => Ok(()),
+            Some(what) => Err(format!(
+                "the browser stopped this action with an exception ({what}). The page \
+                 carries on; if runs misbehave after this, reload it"
+            )),
         }
     })
 }
