@@ -116,6 +116,28 @@ test('the code panel loads both texts, and says so when it cannot', async () => 
   await ctx.close();
 });
 
+// Regression: the sweep timed each whole run, and the parallel-map run also times the
+// serial comprehension, which no pool shortens: the chart showed 1.1-1.3x at 2 workers and
+// "72% serial". It now plots the lesson's own pool.map time, and says so.
+test('the speedup sweep of parallel-map times pool.map, not the whole run', async () => {
+  errors.length = 0;
+  await page.goto(`${server.url}/#/examples/parallel-map?items=24&work=200`);
+  await page.waitForSelector('[data-testid=sweep]:not([disabled])', { timeout: 30000 });
+  await page.click('[data-testid=sweep]');
+  await page.waitForSelector('[data-testid=sweep-result] table', { timeout: 120000 });
+  await page.waitForSelector('[data-testid=sweep]:not([disabled])', { timeout: 120000 });
+  assert.match(await page.textContent('[data-testid=sweep-measure]'), /parallel part/);
+  const rows = await page.$$eval('[data-testid=sweep-result] table tbody tr', (trs) =>
+    trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  assert.deepEqual(rows.map((r) => r[0]), ['1', '2', '3', '4']);
+  // The last run (4 workers) is on screen: its own pool.map time is the sweep's last point.
+  const printed = await page.$$eval('[data-testid=console-line]', (ls) =>
+    ls.map((l) => l.textContent).find((t) => t.includes('pool.map(4):')));
+  const own = printed.match(/pool\.map\(4\):\s+([0-9.]+) s/)[1];
+  assert.equal(rows[3][1], own, `sweep ${rows[3][1]} s, the lesson printed ${own} s`);
+  assert.deepEqual(errors, []);
+});
+
 test('a configured link reproduces its config, and editing a knob rewrites the link', async () => {
   await page.goto(`${server.url}/#/examples/lock?workers=3&use-lock=true&part=counter`);
   await page.waitForSelector('[data-knob=workers]');

@@ -31,6 +31,12 @@ fn sweep_knob(info: &ScenarioInfo) -> Option<(&'static str, i64)> {
     })
 }
 
+/// The figure a lesson that times its own parallel part reports it under. Such a lesson
+/// (parallel-map, gil) also times the serial version in the same run, so the run's wall
+/// time holds a part that no worker count shortens, and a sweep of it reads as Amdahl's
+/// law with a large serial fraction that is only the lesson's own baseline.
+const PARALLEL_PART: &str = "parallel-ms";
+
 /// A sweep in progress: runs the same config with the worker knob at 1, 2, … `max`.
 struct SweepProgress {
     key: &'static str,
@@ -38,6 +44,15 @@ struct SweepProgress {
     current: i64,
     max: i64,
     points: Vec<(u32, f64)>,
+    /// Every point is the lesson's [`PARALLEL_PART`] rather than the run's wall time.
+    parallel_part: bool,
+}
+
+/// A finished sweep: seconds per worker count, and what was timed.
+#[derive(Clone, PartialEq)]
+struct SweepResult {
+    points: Vec<(u32, f64)>,
+    parallel_part: bool,
 }
 
 impl SweepProgress {
@@ -173,7 +188,7 @@ fn example_body(p: &BodyProps) -> Html {
     let history = use_state(|| crate::ui::history_store::load(info.id));
     // A speedup sweep in progress: the worker counts still to run and the walls so far.
     let sweep = use_mut_ref(|| None::<SweepProgress>);
-    let sweep_result = use_state(|| None::<Vec<(u32, f64)>>);
+    let sweep_result = use_state(|| None::<SweepResult>);
 
     let start = {
         let (run_events, feed) = (run_events.clone(), feed.clone());
@@ -279,6 +294,11 @@ fn example_body(p: &BodyProps) -> Html {
                     _ => None,
                 })
                 .collect();
+            let parallel_part_s = figures
+                .iter()
+                .chain(&new_figures)
+                .find(|f| f.key == PARALLEL_PART)
+                .map(|f| f.value / 1e3);
             if !new_figures.is_empty() {
                 let mut all = (*figures).clone();
                 all.extend(new_figures);
@@ -293,14 +313,26 @@ fn example_body(p: &BodyProps) -> Html {
                 history.set(h);
                 // A sweep goes on with the next worker count, or ends with its chart.
                 let next = sweep.borrow_mut().as_mut().and_then(|sw| {
-                    sw.points.push((sw.current as u32, wall_s));
+                    // The first point decides what the whole sweep times.
+                    if sw.points.is_empty() {
+                        sw.parallel_part = parallel_part_s.is_some();
+                    }
+                    let s = if sw.parallel_part {
+                        parallel_part_s.unwrap_or(wall_s)
+                    } else {
+                        wall_s
+                    };
+                    sw.points.push((sw.current as u32, s));
                     sw.next()
                 });
                 match next {
                     Some(cfg) if matches!(outcome, Outcome::Done) => start.emit(Some(cfg)),
                     _ => {
                         if let Some(sw) = sweep.borrow_mut().take() {
-                            sweep_result.set(Some(sw.points));
+                            sweep_result.set(Some(SweepResult {
+                                points: sw.points,
+                                parallel_part: sw.parallel_part,
+                            }));
                         }
                     }
                 }
@@ -350,6 +382,7 @@ fn example_body(p: &BodyProps) -> Html {
                 current: 0,
                 max,
                 points: Vec::new(),
+                parallel_part: false,
             };
             sweep_result.set(None);
             if let Some(cfg) = progress.next() {
@@ -414,10 +447,17 @@ fn example_body(p: &BodyProps) -> Html {
                         <br /><strong>{"Rust here: "}</strong><code>{lesson.rust_api}</code></p>
                 </div>
             </div>
-            if let Some(points) = &*sweep_result {
+            if let Some(result) = &*sweep_result {
                 <section class="panel" aria-labelledby="sweep-h" data-testid="sweep-result">
                     <h2 id="sweep-h">{"Speedup sweep"}</h2>
-                    <SpeedupChart sweep={crate::views::timings::sweep(points)} />
+                    <p class="hint" data-testid="sweep-measure">{if result.parallel_part {
+                        "Each point is the lesson's own timing of its parallel part (pool.map, or \
+                         the tasks run at once), not the whole run: the run also times the serial \
+                         version, which no number of workers shortens."
+                    } else {
+                        "Each point is the wall time of the whole run."
+                    }}</p>
+                    <SpeedupChart sweep={crate::views::timings::sweep(&result.points)} />
                 </section>
             }
             <crate::ui::pages::example_views::RunViews handle={(*views).clone()} {info} />
