@@ -64,14 +64,16 @@ thread_local! {
     static SESSION: RefCell<Option<Session>> = const { RefCell::new(None) };
 }
 
-#[wasm_bindgen(inline_js = "export function cp_call_guarded(f) { \
-    try { f(); } catch (e) { return String((e && e.message) || e); } }")]
+// In the runtime's one JS module, which the page and every Worker load anyway: an
+// `inline_js` snippet would be one more module for each of them to fetch at start.
+#[wasm_bindgen(module = "/src/runtime/spawn_worker.js")]
 extern "C" {
     /// Calls `f` from JS and returns the message of what it throws, if it throws. A JS
     /// exception does not unwind Rust: it drops the wasm frames between the throw and the
     /// nearest JS `catch` without running their destructors. Here that `catch` sits just
     /// inside [`act`], whose own frame (and the session borrow it holds) survives and ends
     /// normally.
+    #[wasm_bindgen(js_name = callGuarded)]
     fn cp_call_guarded(f: &mut dyn FnMut()) -> Option<String>;
 }
 

@@ -37,6 +37,19 @@ export function spawnWorker(module, memory, builderPtr, mainJs, name, scratch, o
   return worker;
 }
 
+// Calls `f` (a Rust closure) and returns the message of what it throws, or undefined.
+// The page's session actions run through this (src/runtime/session.rs, `act`), so an
+// exception the browser throws inside one ends here instead of unwinding past Rust code
+// that still holds the session.
+export function callGuarded(f) {
+  try {
+    f();
+  } catch (e) {
+    return String((e && e.message) || e);
+  }
+  return undefined;
+}
+
 // Remove scratch files that Workers of earlier pages left behind (a closed tab, a trap).
 // Files still open by a live Worker are locked and refuse removal, which is what we want.
 // Best-effort: resolves to how many it removed, or -1 where the page has no OPFS at all;
