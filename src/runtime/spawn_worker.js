@@ -3,7 +3,8 @@
 // - inside that Worker, the listener below loads the app's wasm module on the page's
 //   shared memory and runs one rayon thread until its pool is dropped.
 // Written as one file so the Worker's URL is simply our own `import.meta.url`
-// (same origin, so no blob: URL and no CSP exception for it).
+// (same origin, so no blob: URL and no CSP exception for it). It also holds the runtime's
+// one other JS helper, `callGuarded`, because every Worker loads this module anyway.
 
 const INIT = 'cp_pool_thread_init';
 // Sent by the page (www/index.html) to Workers it starts before the module has arrived:

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { isolatedSuite, screenshot, root } from './lib.mjs';
+import { isolatedSuite, screenshot, root, recordErrors, exampleIds } from './lib.mjs';
 
 const AXE = path.join(root, 'node_modules', 'axe-core', 'axe.min.js');
 
@@ -14,9 +14,7 @@ const suite = isolatedSuite();
 async function open(url, options = {}) {
   const context = await suite.browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  const errors = recordErrors(page);
   await page.goto(url);
   return { page, errors, context };
 }
@@ -78,8 +76,7 @@ const WIDE = ['gil', 'executor', 'timing-calls', 'do-work'];
 for (const width of [375, 768, 1024, 1280]) {
   test(`examples at ${width} px wide: nothing overflows sideways`, async () => {
     const { page, errors, context } = await open(`${suite.server.url}/`, { viewport: { width, height: 900 } });
-    await page.waitForSelector('[data-testid=scenario-card]');
-    const all = await page.$$eval('[data-testid=scenario-card] a', (as) => as.map((a) => a.getAttribute('href').split('/').pop()));
+    const all = await exampleIds(page);
     const ids = width === 375 || width === 1024 ? all : WIDE;
     const problems = [];
     for (const id of ids) {

@@ -4,7 +4,7 @@
 // reproduce their config, and bad values in a link get a clear message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, ISOLATION_HEADERS } from './lib.mjs';
+import { serve, launch, openPage, screenshot, exampleIds, runWithDefaults, ISOLATION_HEADERS } from './lib.mjs';
 
 let browser, server, page, errors, context;
 before(async () => {
@@ -18,13 +18,11 @@ after(async () => {
   await server?.close();
 });
 
-const ids = async () => page.$$eval('[data-testid=scenario-card] a', (as) => as.map((a) => a.getAttribute('href').split('/').pop()));
+const ids = () => exampleIds(page);
 
 // Patterns whose workers report through a queue that the main program prints, as the
 // Python does: there the timeline must show the workers instead.
 const MAIN_PRINTS = new Set(['site-checker', 'executor', 'shared-state', 'parallel-map', 'gil', 'do-work', 'timing-calls']);
-// The deadlock lesson's default is the mistake: it ends failed, with the cycle named.
-const DIAGNOSED = new Set(['deadlock']);
 
 test('the catalogue lists all 18 examples, grouped by theme', async () => {
   await page.goto(`${server.url}/`);
@@ -41,20 +39,9 @@ test('every example runs in the browser with its defaults', async () => {
   const failures = [];
   for (const id of all) {
     errors.length = 0;
-    await page.goto(`${server.url}/#/examples/${id}?run=1`);
-    try {
-      await page.waitForSelector('[data-run-state=done],[data-run-state=failed]', { timeout: 60000 });
-    } catch {
-      failures.push(`${id}: did not finish within 60 s`);
-      continue;
-    }
-    const state = await page.getAttribute('[data-run-state]', 'data-run-state');
-    const error = await page.$eval('[data-testid=run-error]', (e) => e.textContent).catch(() => '');
-    if (DIAGNOSED.has(id)) {
-      if (state !== 'failed' || !/deadlock/.test(error)) failures.push(`${id}: expected a diagnosed deadlock, got ${state} ${error}`);
-    } else if (state !== 'done') {
-      failures.push(`${id}: ended ${state}: ${error}`);
-    }
+    const { finished, problem } = await runWithDefaults(page, server.url, id);
+    if (problem) failures.push(problem);
+    if (!finished) continue;
     const writers = await page.$$eval('[data-testid=console-line]', (ls) =>
       [...new Set(ls.flatMap((l) => (l.dataset.worker || '').split('+')).filter((w) => w && w !== 'MainThread' && w !== 'MainProcess'))]);
     const lanes = await page.$$eval('[data-testid=timeline-lane]', (ls) => ls.length);

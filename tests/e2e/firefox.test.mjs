@@ -11,21 +11,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { serve, shots, hostHeaders, ISOLATION_HEADERS } from './lib.mjs';
+import { serve, shots, hostHeaders, recordErrors, exampleIds, runWithDefaults, ISOLATION_HEADERS } from './lib.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
-// The deadlock lesson's default is the mistake: it ends failed, with the cycle named.
-const DIAGNOSED = new Set(['deadlock']);
 
-let browser, server, page;
-const errors = [];
+let browser, server, page, errors;
 before(async () => {
   server = await serve({ headers: ISOLATION_HEADERS });
   browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  errors = recordErrors(page);
 });
 after(async () => {
   await browser?.close();
@@ -42,23 +38,12 @@ test('Firefox: the page is cross-origin isolated and lists every example', async
 
 test('Firefox: every example runs with its defaults, and no page is wider than the window', async () => {
   await page.goto(`${server.url}/`);
-  await page.waitForSelector('[data-testid=scenario-card]');
-  const ids = await page.$$eval('[data-testid=scenario-card] a', (as) => as.map((a) => a.getAttribute('href').split('/').pop()));
   const failures = [];
-  for (const id of ids) {
+  for (const id of await exampleIds(page)) {
     errors.length = 0;
-    await page.goto(`${server.url}/#/examples/${id}?run=1`);
-    try {
-      await page.waitForSelector('[data-run-state=done],[data-run-state=failed]', { timeout: 60000 });
-    } catch {
-      failures.push(`${id}: did not finish within 60 s`);
-      continue;
-    }
-    const state = await page.$eval('[data-run-state]', (e) => e.dataset.runState);
-    const error = await page.$eval('[data-testid=run-error]', (e) => e.textContent).catch(() => '');
-    if (DIAGNOSED.has(id) ? state !== 'failed' || !/deadlock/.test(error) : state !== 'done') {
-      failures.push(`${id}: ended ${state}: ${error}`);
-    }
+    const { finished, problem } = await runWithDefaults(page, server.url, id);
+    if (problem) failures.push(problem);
+    if (!finished) continue;
     const lines = await page.$$eval('[data-testid=console-line]', (ls) => ls.length);
     if (lines < 2) failures.push(`${id}: ${lines} console lines`);
     const wide = await page.evaluate(() => document.scrollingElement.scrollWidth - document.documentElement.clientWidth);
@@ -76,9 +61,7 @@ test('Firefox: every example runs with its defaults, and no page is wider than t
 async function fresh(url) {
   const context = await browser.createBrowserContext();
   const p = await context.newPage();
-  const errs = [];
-  p.on('console', (m) => { if (m.type() === 'error') errs.push(`console: ${m.text()}`); });
-  p.on('pageerror', (e) => errs.push(`uncaught: ${e.message}`));
+  const errs = recordErrors(p);
   await p.goto(url);
   return { p, errs, context };
 }

@@ -67,15 +67,56 @@ export async function launch() {
   });
 }
 
+// The helpers below use only what Playwright's and puppeteer-core's pages both offer
+// (`on`, `goto`, `waitForSelector`, `$eval`, `$$eval`), so the Chromium tests and the
+// Firefox ones (firefox.test.mjs) share them.
+
+/** Collect the page's console errors and uncaught exceptions into the returned array. */
+export function recordErrors(page) {
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  return errors;
+}
+
 /** A page that records console errors and uncaught exceptions. */
 export async function openPage(browser, url, { viewport = { width: 1280, height: 900 } } = {}) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  const errors = recordErrors(page);
   await page.goto(url);
   return { page, errors, context };
+}
+
+/** The example ids the catalogue on screen links to, in its order. */
+export async function exampleIds(page) {
+  await page.waitForSelector('[data-testid=scenario-card]');
+  return page.$$eval('[data-testid=scenario-card] a', (as) => as.map((a) => a.getAttribute('href').split('/').pop()));
+}
+
+// The deadlock lesson's default is the mistake: it ends failed, with the cycle named.
+const DIAGNOSED = new Set(['deadlock']);
+
+/**
+ * Open example `id` with its defaults and `?run=1`, and wait for the run to end.
+ * `problem` says what went wrong (it did not finish, or ended other than it should).
+ */
+export async function runWithDefaults(page, baseUrl, id) {
+  await page.goto(`${baseUrl}/#/examples/${id}?run=1`);
+  try {
+    await page.waitForSelector('[data-run-state=done],[data-run-state=failed]', { timeout: 60000 });
+  } catch {
+    return { finished: false, problem: `${id}: did not finish within 60 s` };
+  }
+  const state = await page.$eval('[data-run-state]', (e) => e.dataset.runState);
+  const error = await page.$eval('[data-testid=run-error]', (e) => e.textContent).catch(() => '');
+  let problem = null;
+  if (DIAGNOSED.has(id)) {
+    if (state !== 'failed' || !/deadlock/.test(error)) problem = `${id}: expected a diagnosed deadlock, got ${state} ${error}`;
+  } else if (state !== 'done') {
+    problem = `${id}: ended ${state}: ${error}`;
+  }
+  return { finished: true, problem };
 }
 
 export async function screenshot(page, name) {

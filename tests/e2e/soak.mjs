@@ -5,7 +5,7 @@
 //   node tests/e2e/soak.mjs            # 500 runs
 //   SOAK_RUNS=100 node tests/e2e/soak.mjs
 // Exits non-zero if a run hangs, the page stops answering, or Workers leak.
-import { serve, launch, openPage, ISOLATION_HEADERS } from './lib.mjs';
+import { serve, launch, openPage, exampleIds, ISOLATION_HEADERS } from './lib.mjs';
 
 const RUNS = Number(process.env.SOAK_RUNS || 500);
 // Small but complete configs, so 500 runs take minutes, not hours.
@@ -25,7 +25,7 @@ const { page, errors, context } = await openPage(browser, `${server.url}/`);
 const cdp = await context.newCDPSession(page);
 await cdp.send('Performance.enable');
 await page.waitForSelector('[data-testid=scenario-card]');
-const ids = await page.$$eval('[data-testid=scenario-card] a', (as) => as.map((a) => a.getAttribute('href').split('/').pop()));
+const ids = await exampleIds(page);
 
 const bindings = () => page.evaluate(async () => {
   let m = window.wasmBindings;
