@@ -125,6 +125,27 @@ test('the speedup sweep of parallel-map times pool.map, not the whole run', asyn
   assert.deepEqual(errors, []);
 });
 
+// Regression: in the gil lesson each worker brings its own task, so N workers do N times
+// the work. The sweep plotted one worker's time over N workers' time: with threads under
+// the GIL that read 0.25x at 4 workers against an ideal of 4x, as if threads made CPU
+// work slower, when the lesson's point is that they leave it the same. It now plots the
+// time per task, so threads under the GIL read about 1x (processes about the cores).
+test('the gil sweep counts work per task: threads under the GIL stay near 1x, not 1/N', async () => {
+  errors.length = 0;
+  await page.goto(`${server.url}/#/examples/gil?flavour=thread&gil=true&repeat=1`);
+  await page.waitForSelector('[data-testid=sweep]:not([disabled])', { timeout: 30000 });
+  await page.click('[data-testid=sweep]');
+  await page.waitForSelector('[data-testid=sweep-result] table', { timeout: 120000 });
+  assert.match(await page.textContent('[data-testid=sweep-measure]'), /brings its own task/);
+  assert.equal(await page.textContent('[data-testid=sweep-table] thead th:nth-child(2)'), 'Per task (s)');
+  const rows = await page.$$eval('[data-testid=sweep-table] tbody tr', (trs) =>
+    trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  assert.deepEqual(rows.map((r) => r[0]), ['1', '2', '3', '4']);
+  const at4 = parseFloat(rows[3][2]);
+  assert.ok(at4 > 0.6 && at4 < 1.6, `4 threads under the GIL: ${at4}x per task (about 1x expected)`);
+  assert.deepEqual(errors, []);
+});
+
 test('a configured link reproduces its config, and editing a knob rewrites the link', async () => {
   await page.goto(`${server.url}/#/examples/lock?workers=3&use-lock=true&part=counter`);
   await page.waitForSelector('[data-knob=workers]');

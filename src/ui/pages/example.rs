@@ -37,6 +37,52 @@ fn sweep_knob(info: &ScenarioInfo) -> Option<(&'static str, i64)> {
 /// law with a large serial fraction that is only the lesson's own baseline.
 const PARALLEL_PART: &str = "parallel-ms";
 
+/// Lessons whose parallel part is one task per worker (the gil lesson), so the work grows
+/// with the workers and a plain speedup of one worker's time over N workers' time stays
+/// near 1 even where the tasks run side by side. Their sweep plots the time per task
+/// instead: the speedup then counts work done per unit of time (N tasks at once against
+/// one), which has the same ideal line, k×, as a fixed amount of work.
+const ONE_TASK_PER_WORKER: &[&str] = &["gil"];
+
+/// What each point of a sweep timed.
+#[derive(Clone, Copy, PartialEq)]
+enum SweepMeasure {
+    /// The whole run's wall time.
+    Wall,
+    /// The lesson's [`PARALLEL_PART`] figure.
+    ParallelPart,
+    /// The lesson's [`PARALLEL_PART`] divided by the workers ([`ONE_TASK_PER_WORKER`]).
+    ParallelPartPerTask,
+}
+
+impl SweepMeasure {
+    /// What the chart's caption says each point is.
+    fn caption(self) -> &'static str {
+        match self {
+            Self::Wall => "Each point is the wall time of the whole run.",
+            Self::ParallelPart => {
+                "Each point is the lesson's own timing of its parallel part (pool.map), not \
+                 the whole run: the run also times the serial version, which no number of \
+                 workers shortens."
+            }
+            Self::ParallelPartPerTask => {
+                "Each worker brings its own task, so the work grows with the workers. Each \
+                 point is the lesson's own timing of its tasks run at once, divided by the \
+                 number of tasks: the speedup is how much more work gets done in the same \
+                 time than with one worker."
+            }
+        }
+    }
+
+    /// The heading of the chart table's time column.
+    fn column(self) -> &'static str {
+        match self {
+            Self::ParallelPartPerTask => "Per task (s)",
+            Self::Wall | Self::ParallelPart => "Wall (s)",
+        }
+    }
+}
+
 /// A sweep in progress: runs the same config with the worker knob at 1, 2, … `max`.
 struct SweepProgress {
     key: &'static str,
@@ -44,15 +90,17 @@ struct SweepProgress {
     current: i64,
     max: i64,
     points: Vec<(u32, f64)>,
-    /// Every point is the lesson's [`PARALLEL_PART`] rather than the run's wall time.
-    parallel_part: bool,
+    /// Decided by the first point: the lesson's [`PARALLEL_PART`] if it reports one.
+    measure: SweepMeasure,
+    /// The lesson is one of [`ONE_TASK_PER_WORKER`].
+    per_task: bool,
 }
 
 /// A finished sweep: seconds per worker count, and what was timed.
 #[derive(Clone, PartialEq)]
 struct SweepResult {
     points: Vec<(u32, f64)>,
-    parallel_part: bool,
+    measure: SweepMeasure,
 }
 
 impl SweepProgress {
@@ -315,12 +363,18 @@ fn example_body(p: &BodyProps) -> Html {
                 let next = sweep.borrow_mut().as_mut().and_then(|sw| {
                     // The first point decides what the whole sweep times.
                     if sw.points.is_empty() {
-                        sw.parallel_part = parallel_part_s.is_some();
+                        sw.measure = match (parallel_part_s, sw.per_task) {
+                            (None, _) => SweepMeasure::Wall,
+                            (Some(_), false) => SweepMeasure::ParallelPart,
+                            (Some(_), true) => SweepMeasure::ParallelPartPerTask,
+                        };
                     }
-                    let s = if sw.parallel_part {
-                        parallel_part_s.unwrap_or(wall_s)
-                    } else {
-                        wall_s
+                    let s = match (sw.measure, parallel_part_s) {
+                        (SweepMeasure::ParallelPart, Some(p)) => p,
+                        (SweepMeasure::ParallelPartPerTask, Some(p)) => {
+                            p / sw.current.max(1) as f64
+                        }
+                        _ => wall_s,
                     };
                     sw.points.push((sw.current as u32, s));
                     sw.next()
@@ -331,7 +385,7 @@ fn example_body(p: &BodyProps) -> Html {
                         if let Some(sw) = sweep.borrow_mut().take() {
                             sweep_result.set(Some(SweepResult {
                                 points: sw.points,
-                                parallel_part: sw.parallel_part,
+                                measure: sw.measure,
                             }));
                         }
                     }
@@ -382,7 +436,8 @@ fn example_body(p: &BodyProps) -> Html {
                 current: 0,
                 max,
                 points: Vec::new(),
-                parallel_part: false,
+                measure: SweepMeasure::Wall,
+                per_task: ONE_TASK_PER_WORKER.contains(&info.id),
             };
             sweep_result.set(None);
             if let Some(cfg) = progress.next() {
@@ -450,14 +505,8 @@ fn example_body(p: &BodyProps) -> Html {
             if let Some(result) = &*sweep_result {
                 <section class="panel" aria-labelledby="sweep-h" data-testid="sweep-result">
                     <h2 id="sweep-h">{"Speedup sweep"}</h2>
-                    <p class="hint" data-testid="sweep-measure">{if result.parallel_part {
-                        "Each point is the lesson's own timing of its parallel part (pool.map, or \
-                         the tasks run at once), not the whole run: the run also times the serial \
-                         version, which no number of workers shortens."
-                    } else {
-                        "Each point is the wall time of the whole run."
-                    }}</p>
-                    <SpeedupChart sweep={crate::views::timings::sweep(&result.points)} />
+                    <p class="hint" data-testid="sweep-measure">{result.measure.caption()}</p>
+                    <SpeedupChart sweep={crate::views::timings::sweep(&result.points)} time_column={result.measure.column()} />
                 </section>
             }
             <crate::ui::pages::example_views::RunViews handle={(*views).clone()} {info} />

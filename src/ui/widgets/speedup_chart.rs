@@ -15,6 +15,9 @@ const PAD_R: f64 = 12.0;
 pub struct SpeedupChartProps {
     /// `views::timings::sweep(&[(workers, wall_seconds), ...])`.
     pub sweep: Sweep,
+    /// The heading of the table's time column: what each point timed.
+    #[prop_or("Wall (s)")]
+    pub time_column: &'static str,
 }
 
 #[function_component(SpeedupChart)]
@@ -104,7 +107,7 @@ pub fn speedup_chart(p: &SpeedupChartProps) -> Html {
             </ul>
             <table class="sweep-table" data-testid="sweep-table">
                 <caption>{format!("Baseline (1 worker): {:.3} s", p.sweep.baseline_s)}</caption>
-                <thead><tr><th scope="col">{"Workers"}</th><th scope="col">{"Wall (s)"}</th><th scope="col">{"Speedup"}</th>
+                <thead><tr><th scope="col">{"Workers"}</th><th scope="col">{p.time_column}</th><th scope="col">{"Speedup"}</th>
                     <th scope="col">{"Efficiency"}</th><th scope="col">{"Ideal"}</th><th scope="col">{"Amdahl"}</th></tr></thead>
                 <tbody>
                 { for rows.iter().map(|r| html! {
