@@ -33,19 +33,34 @@ const MARKS = () => {
   }, 1);
 };
 
-async function loadTimes(browser, url) {
-  const ready = [], first = [];
+/**
+ * Load start-join with `?run=1` in a fresh context (an empty cache) for each of `kinds`
+ * in turn, REPS times, and take the medians per kind. A kind with `repeat` loads the page
+ * once before the timed load, as a returning visitor would. Interleaved, so the machine's
+ * load weighs on every kind alike.
+ */
+async function loadTimes(browser, kinds) {
+  const raw = Object.fromEntries(Object.keys(kinds).map((k) => [k, { ready: [], first: [] }]));
+  const done = () => window.__bench && window.__bench.poolReady && window.__bench.firstLine;
   for (let i = 0; i < REPS; i++) {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    await page.addInitScript(MARKS);
-    await page.goto(`${url}/#/examples/start-join?run=1`);
-    await page.waitForFunction(() => window.__bench && window.__bench.poolReady && window.__bench.firstLine, null, { timeout: 30000, polling: 20 });
-    const m = await page.evaluate(() => window.__bench);
-    ready.push(m.poolReady); first.push(m.firstLine);
-    await ctx.close();
+    for (const [key, { url, repeat }] of Object.entries(kinds)) {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await page.addInitScript(MARKS);
+      if (repeat) {
+        await page.goto(`${url}/#/examples/start-join?run=1`);
+        await page.waitForFunction(done, null, { timeout: 30000, polling: 20 });
+        await page.goto('about:blank');
+      }
+      await page.goto(`${url}/#/examples/start-join?run=1`);
+      await page.waitForFunction(done, null, { timeout: 30000, polling: 20 });
+      const m = await page.evaluate(() => window.__bench);
+      raw[key].ready.push(m.poolReady); raw[key].first.push(m.firstLine);
+      await ctx.close();
+    }
   }
-  return { pool_ready_ms: median(ready), first_line_ms: median(first), pool_ready_raw: ready, first_line_raw: first };
+  return Object.fromEntries(Object.entries(raw).map(([k, { ready, first }]) => [k,
+    { pool_ready_ms: median(ready), first_line_ms: median(first), pool_ready_raw: ready, first_line_raw: first }]));
 }
 
 /** One measurement on the page: start it, then poll for its result. */
@@ -74,13 +89,19 @@ async function flood(ctx, url) {
 }
 
 const server = await serve({ headers: ISOLATION_HEADERS });
+const hosted = await serve({ host: true });
 const browser = await launch();
 const res = { reps: REPS };
 try {
   res.transfer = transferSize();
   log('transfer', res.transfer);
-  res.load = await loadTimes(browser, server.url);
-  log('load', res.load);
+  // A first visit to the site served as a static host serves it with static/_headers
+  // (the content-hashed files cached for good, the rest revalidated); for information, the
+  // same from a server that lets nothing be cached, and a returning visitor's load.
+  ({ first_visit: res.load, no_store: res.load_no_store, repeat_visit: res.load_repeat } = await loadTimes(browser, {
+    first_visit: { url: hosted.url }, no_store: { url: server.url }, repeat_visit: { url: hosted.url, repeat: true },
+  }));
+  log('load', res.load, 'no-store', res.load_no_store, 'repeat visit', res.load_repeat);
 
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
@@ -131,6 +152,7 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  await hosted.close();
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(res, null, 1));
 }

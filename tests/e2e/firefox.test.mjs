@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { serve, shots, hostHeaders, recordErrors, exampleIds, runWithDefaults, ISOLATION_HEADERS } from './lib.mjs';
+import { serve, shots, recordErrors, exampleIds, runWithDefaults, ISOLATION_HEADERS } from './lib.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
 
@@ -67,7 +67,7 @@ async function fresh(url) {
 }
 
 test('Firefox: served with static/_headers (CSP included) an example runs live', async () => {
-  const hosted = await serve({ headers: hostHeaders() });
+  const hosted = await serve({ host: true });
   try {
     const { p, errs, context } = await fresh(`${hosted.url}/#/examples/lock?run=1`);
     await p.waitForSelector('[data-run-state=done]', { timeout: 60000 });

@@ -6,13 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openPage, screenshot, hostHeaders, dist } from './lib.mjs';
+import { serve, launch, openPage, screenshot, dist } from './lib.mjs';
 
 let browser, plain, hosted;
 before(async () => {
   browser = await launch();
   plain = await serve();
-  hosted = await serve({ headers: hostHeaders() });
+  hosted = await serve({ host: true });
 });
 after(async () => {
   await browser?.close();
@@ -69,6 +69,29 @@ test('served with static/_headers (CSP included) the app runs live with no viola
   assert.equal(await page.evaluate(() => window.crossOriginIsolated), true);
   assert.ok(await consoleCount(page) >= 3);
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// Every pool Worker imports the app's JS glue. Served with no caching, each one fetched it
+// again (9 requests for one page load), which cost about 150 ms before the pool was ready.
+// static/_headers lets browsers keep the content-hashed files for good.
+test('served with static/_headers the hashed app files are cached and every Worker takes the glue from the cache', async () => {
+  const { page, errors, context } = await openPage(browser, 'about:blank');
+  const cacheControl = {};
+  page.on('response', (r) => { const p = new URL(r.url()).pathname; cacheControl[p] ??= r.headers()['cache-control']; });
+  hosted.requests.clear();
+  await page.goto(`${hosted.url}/#/examples/start-join?run=1`);
+  await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+  const seen = [...hosted.requests];
+  const glue = seen.filter(([p]) => /^\/app-[0-9a-f]+\.js$/.test(p));
+  assert.equal(glue.length, 1, `one glue file: ${JSON.stringify(seen)}`);
+  assert.equal(glue[0][1], 1, `the glue was fetched ${glue[0][1]} times for one page and its Workers`);
+  for (const p of [glue[0][0], seen.find(([q]) => q.endsWith('.wasm'))[0], seen.find(([q]) => q.endsWith('.css'))[0]]) {
+    assert.match(cacheControl[p], /immutable/, `${p}: ${cacheControl[p]}`);
+  }
+  // Not named by content: revalidated on each use.
+  assert.match(cacheControl['/boot.js'], /must-revalidate/);
   assert.deepEqual(errors, []);
   await context.close();
 });

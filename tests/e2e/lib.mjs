@@ -24,39 +24,73 @@ export const ISOLATION_HEADERS = {
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
+const HEADERS_FILE = path.join(root, 'static', '_headers');
+
 /**
- * The headers static/_headers gives every path (`/*`): the isolation headers plus the CSP,
- * so a test can serve dist/ exactly as a host that reads the file would.
+ * The rules of static/_headers in file order: a path pattern (`*` matches anything) and
+ * the headers it adds. Hosts that read the file (Netlify, Cloudflare Pages) give a path
+ * the headers of every rule it matches.
  */
-export function hostHeaders(file = path.join(root, 'static', '_headers')) {
-  const headers = {};
-  let inAll = false;
+export function headerRules(file = HEADERS_FILE) {
+  const rules = [];
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim() || line.trimStart().startsWith('#')) continue;
-    if (!/^\s/.test(line)) { inAll = line.trim() === '/*'; continue; }
+    if (!/^\s/.test(line)) {
+      const glob = line.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+      rules.push({ pattern: new RegExp(`^${glob}$`), headers: {} });
+      continue;
+    }
     const colon = line.indexOf(':');
-    if (inAll && colon > 0) headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    if (rules.length && colon > 0) rules.at(-1).headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
   }
-  return headers;
+  return rules;
 }
 
-/** Serve `dir` on 127.0.0.1 at a free port. `headers` go on every response. */
-export async function serve({ dir = dist, headers = {} } = {}) {
+/** The headers static/_headers gives `urlPath` (every rule it matches, in order). */
+export function hostHeaders(urlPath = '/', file = HEADERS_FILE) {
+  return Object.assign({}, ...headerRules(file).filter((r) => r.pattern.test(urlPath)).map((r) => r.headers));
+}
+
+// What Netlify and Cloudflare Pages send for a file no rule gives a Cache-Control: the
+// browser may keep it but asks again each time it is used (answered 304 while unchanged).
+const HOST_DEFAULT_CACHE = 'public, max-age=0, must-revalidate';
+
+/**
+ * Serve `dir` on 127.0.0.1 at a free port. `headers` go on every response, with
+ * `Cache-Control: no-store` so a test never sees an older build. With `host: true` it
+ * serves like a static host reading static/_headers instead: each path gets the headers
+ * of the rules it matches, files no rule caches revalidate (ETag, 304), and `requests`
+ * counts the requests per path.
+ */
+export async function serve({ dir = dist, headers = {}, host = false } = {}) {
+  const rules = host ? headerRules() : [];
+  const requests = new Map();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
+    requests.set(url.pathname, (requests.get(url.pathname) || 0) + 1);
     let file = path.join(dir, decodeURIComponent(url.pathname));
     if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, body) => {
-      if (err) { res.writeHead(404, headers).end('not found'); return; }
-      res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream',
-        'Cache-Control': 'no-store', ...headers });
-      res.end(body);
+    fs.stat(file, (statErr, stat) => {
+      if (statErr) { res.writeHead(404, headers).end('not found'); return; }
+      const type = { 'Content-Type': MIME[path.extname(file)] || 'application/octet-stream' };
+      let own = { ...type, 'Cache-Control': 'no-store', ...headers };
+      if (host) {
+        const etag = `"${stat.size.toString(16)}-${Math.round(stat.mtimeMs).toString(16)}"`;
+        own = { ...type, 'Cache-Control': HOST_DEFAULT_CACHE, ETag: etag, ...headers,
+          ...Object.assign({}, ...rules.filter((r) => r.pattern.test(url.pathname)).map((r) => r.headers)) };
+        if (req.headers['if-none-match'] === etag) { res.writeHead(304, own).end(); return; }
+      }
+      fs.readFile(file, (err, body) => {
+        if (err) { res.writeHead(404, headers).end('not found'); return; }
+        res.writeHead(200, own);
+        res.end(body);
+      });
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(r)) };
 }
 
 export async function launch() {
