@@ -7,7 +7,9 @@ use concurrency_playground::engine::trace::{
 use concurrency_playground::engine::RunCtx;
 use concurrency_playground::views::console::{Filter, LineKind};
 use concurrency_playground::views::export::{MAX_TRACE_BYTES, TRACE_FORMAT};
-use concurrency_playground::views::timings::{histogram, sweep, LatencyStats, RunHistory};
+use concurrency_playground::views::timings::{
+    histogram, sweep, sweep_on, LatencyStats, RunHistory,
+};
 use concurrency_playground::views::{
     chrome_trace, load_trace, save_trace, Console, Replay, SpanKind, StatePanel, Timeline, Timings,
     TraceFile, Views,
@@ -605,6 +607,39 @@ fn latency_percentiles_histogram_and_throughput() {
     assert_eq!(LatencyStats::of(&[]), None);
     assert!(histogram(&[], 5).is_empty());
     assert_eq!(histogram(&[7, 7, 7], 3)[0].count, 3);
+}
+
+// Regression: a sweep of 1-4 perfectly parallel workers on a 2-core machine (2 and 4
+// workers as fast as each other) was fitted with Amdahl's law over the workers and read
+// "32% serial", with an ideal of 4x that no 2-core machine reaches.
+#[test]
+fn a_sweep_past_the_cores_is_not_read_as_serial_work() {
+    let on_two: Vec<(u32, f64)> = (1..=4).map(|k| (k, 8.0 / k.min(2) as f64)).collect();
+    let s = sweep_on(&on_two, Some(2));
+    assert!(s.serial_fraction.unwrap() < 1e-9, "{:?}", s.serial_fraction);
+    assert_eq!(
+        s.rows.iter().map(|r| r.ideal).collect::<Vec<_>>(),
+        [1.0, 2.0, 2.0, 2.0]
+    );
+    assert!(s
+        .rows
+        .iter()
+        .all(|r| (r.amdahl.unwrap() - r.speedup).abs() < 1e-9));
+    assert_eq!(s.cores, Some(2));
+    // Over the workers alone, the same times look like a third of the work is serial.
+    let blind = sweep(&on_two).serial_fraction.unwrap();
+    assert!(blind > 0.2, "{blind}");
+    // A real serial part is still found past the cores.
+    let amdahl: Vec<(u32, f64)> = (1..=4)
+        .map(|k| (k, 10.0 * (0.3 + 0.7 / k.min(2) as f64)))
+        .collect();
+    assert!((sweep_on(&amdahl, Some(2)).serial_fraction.unwrap() - 0.3).abs() < 1e-9);
+    // Every point at or past the cores: nothing to fit, and no panic on zero cores.
+    assert_eq!(
+        sweep_on(&[(2, 1.0), (3, 1.0)], Some(2)).serial_fraction,
+        None
+    );
+    assert_eq!(sweep_on(&on_two, Some(0)).cores, None);
 }
 
 #[test]

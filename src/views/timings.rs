@@ -308,7 +308,7 @@ pub struct SweepRow {
     pub speedup: f64,
     /// Speedup per worker: 1 is perfect scaling.
     pub efficiency: f64,
-    /// Perfect scaling: `k`.
+    /// Perfect scaling: `k`, or the cores where there are fewer.
     pub ideal: f64,
     /// What the fitted Amdahl law predicts, when there is a fit.
     pub amdahl: Option<f64>,
@@ -322,25 +322,41 @@ pub struct Sweep {
     /// The one-worker time speedups are measured against: measured at k = 1 if there,
     /// else the fit's prediction.
     pub baseline_s: f64,
+    /// The cores the sweep ran on, when known: more workers than that cannot run at once.
+    pub cores: Option<u32>,
 }
 
-/// Speedup, efficiency and an Amdahl fit from (workers, wall seconds) pairs.
-///
-/// The fit is least squares on the times themselves, `T(k) = a + b / k` (linear in `a`
-/// and `b`), so every measurement counts, including k = 1, and the serial fraction is
-/// `a / (a + b)`. Pairs with k = 0 or a non-positive or non-finite time are ignored.
+/// Speedup, efficiency and an Amdahl fit from (workers, wall seconds) pairs, with no limit
+/// on how many workers run at once ([`sweep_on`] with unlimited cores).
 pub fn sweep(points: &[(u32, f64)]) -> Sweep {
+    sweep_on(points, None)
+}
+
+/// Speedup, efficiency and an Amdahl fit from (workers, wall seconds) pairs measured on
+/// `cores` cores.
+///
+/// At most `cores` workers run at once, so `k` workers get `p = min(k, cores)` times the
+/// speed of one at best: that is the ideal, and the law fitted is Amdahl's over `p`. Fitted
+/// over `k` instead, a perfectly parallel run swept past the cores reads as a large serial
+/// fraction (a sweep of 1-4 processes on 2 cores read "32% serial").
+///
+/// The fit is least squares on the times themselves, `T = a + b / p` (linear in `a` and
+/// `b`), so every measurement counts, including k = 1, and the serial fraction is
+/// `a / (a + b)`. Pairs with k = 0 or a non-positive or non-finite time are ignored.
+pub fn sweep_on(points: &[(u32, f64)], cores: Option<u32>) -> Sweep {
+    let cores = cores.filter(|&c| c > 0);
+    let p = |k: u32| cores.map_or(k, |c| k.min(c)) as f64;
     let mut pts: Vec<(u32, f64)> = points
         .iter()
         .copied()
         .filter(|&(k, t)| k > 0 && t.is_finite() && t > 0.0)
         .collect();
     pts.sort_by_key(|p| p.0);
-    let fit = fit_time_model(&pts);
+    let fit = fit_time_model(&pts.iter().map(|&(k, t)| (p(k), t)).collect::<Vec<_>>());
     let measured_one = pts.iter().find(|p| p.0 == 1).map(|p| p.1);
     let baseline_s = measured_one
         .or(fit.map(|(a, b)| a + b))
-        .or(pts.first().map(|p| p.1 * p.0 as f64))
+        .or(pts.first().map(|&(k, t)| t * p(k)))
         .unwrap_or(0.0);
     let serial_fraction = fit.map(|(a, b)| (a / (a + b)).clamp(0.0, 1.0));
     let rows = pts
@@ -352,8 +368,8 @@ pub fn sweep(points: &[(u32, f64)]) -> Sweep {
                 wall_s: t,
                 speedup,
                 efficiency: speedup / k as f64,
-                ideal: k as f64,
-                amdahl: serial_fraction.map(|f| amdahl_speedup(f, k as f64)),
+                ideal: p(k),
+                amdahl: serial_fraction.map(|f| amdahl_speedup(f, p(k))),
             }
         })
         .collect();
@@ -361,21 +377,22 @@ pub fn sweep(points: &[(u32, f64)]) -> Sweep {
         rows,
         serial_fraction,
         baseline_s,
+        cores,
     }
 }
 
-/// Least squares for `T = a + b x` with `x = 1/k`; `None` without two distinct k or
-/// when the fit is degenerate.
-fn fit_time_model(pts: &[(u32, f64)]) -> Option<(f64, f64)> {
+/// Least squares for `T = a + b x` with `x = 1/p` over (p, T) pairs; `None` without two
+/// distinct p or when the fit is degenerate.
+fn fit_time_model(pts: &[(f64, f64)]) -> Option<(f64, f64)> {
     let n = pts.len() as f64;
-    if pts.len() < 2 || pts.iter().all(|p| p.0 == pts[0].0) {
+    if pts.len() < 2 || pts.iter().all(|q| q.0 == pts[0].0) {
         return None;
     }
-    let xs: Vec<f64> = pts.iter().map(|p| 1.0 / p.0 as f64).collect();
+    let xs: Vec<f64> = pts.iter().map(|q| 1.0 / q.0).collect();
     let mx = xs.iter().sum::<f64>() / n;
-    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+    let my = pts.iter().map(|q| q.1).sum::<f64>() / n;
     let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
-    let sxy: f64 = xs.iter().zip(pts).map(|(x, p)| (x - mx) * (p.1 - my)).sum();
+    let sxy: f64 = xs.iter().zip(pts).map(|(x, q)| (x - mx) * (q.1 - my)).sum();
     if sxx <= 0.0 {
         return None;
     }

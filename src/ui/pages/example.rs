@@ -101,6 +101,8 @@ struct SweepProgress {
 struct SweepResult {
     points: Vec<(u32, f64)>,
     measure: SweepMeasure,
+    /// The cores the page reported when the sweep ran.
+    cores: u32,
 }
 
 impl SweepProgress {
@@ -386,6 +388,7 @@ fn example_body(p: &BodyProps) -> Html {
                             sweep_result.set(Some(SweepResult {
                                 points: sw.points,
                                 measure: sw.measure,
+                                cores: session::with(|s| s.env.cores) as u32,
                             }));
                         }
                     }
@@ -506,7 +509,7 @@ fn example_body(p: &BodyProps) -> Html {
                 <section class="panel" aria-labelledby="sweep-h" data-testid="sweep-result">
                     <h2 id="sweep-h">{"Speedup sweep"}</h2>
                     <p class="hint" data-testid="sweep-measure">{result.measure.caption()}</p>
-                    <SpeedupChart sweep={crate::views::timings::sweep(&result.points)} time_column={result.measure.column()} />
+                    <SpeedupChart sweep={crate::views::timings::sweep_on(&result.points, Some(result.cores))} time_column={result.measure.column()} />
                 </section>
             }
             <crate::ui::pages::example_views::RunViews handle={(*views).clone()} {info} />

@@ -1,5 +1,6 @@
 //! The speedup sweep: measured speedup against the number of workers, the ideal line
-//! (speedup = k) and the fitted Amdahl curve, with the same numbers as a table.
+//! (speedup = k, flat past the cores) and the fitted Amdahl curve, with the same numbers
+//! as a table.
 
 use crate::views::timings::{amdahl_speedup, Sweep};
 use yew::prelude::*;
@@ -13,7 +14,7 @@ const PAD_R: f64 = 12.0;
 
 #[derive(Properties, PartialEq)]
 pub struct SpeedupChartProps {
-    /// `views::timings::sweep(&[(workers, wall_seconds), ...])`.
+    /// `views::timings::sweep_on(&[(workers, wall_seconds), ...], cores)`.
     pub sweep: Sweep,
     /// The heading of the table's time column: what each point timed.
     #[prop_or("Wall (s)")]
@@ -39,11 +40,16 @@ pub fn speedup_chart(p: &SpeedupChartProps) -> Html {
         .ceil();
     let x = |k: f64| PAD_L + (k - 1.0) / (k_max - 1.0) * (W - PAD_L - PAD_R);
     let y = |s: f64| H - PAD_B - (s / s_max) * (H - PAD_B - PAD_T);
+    // Past the cores, more workers only take turns: the ideal and the law level off there.
+    let knee = p
+        .sweep
+        .cores
+        .map_or(k_max, |c| (c as f64).clamp(1.0, k_max));
     let amdahl_path = p.sweep.serial_fraction.map(|f| {
         (0..=60)
             .map(|i| {
                 let k = 1.0 + (k_max - 1.0) * i as f64 / 60.0;
-                format!("{:.1},{:.1}", x(k), y(amdahl_speedup(f, k)))
+                format!("{:.1},{:.1}", x(k), y(amdahl_speedup(f, k.min(knee))))
             })
             .collect::<Vec<_>>()
             .join(" ")
@@ -86,8 +92,8 @@ pub fn speedup_chart(p: &SpeedupChartProps) -> Html {
                     }) }
                     <text x={format!("{}", (W + PAD_L) / 2.0)} y={format!("{}", H - 2.0)} text-anchor="middle">{"workers"}</text>
                 </g>
-                <line class="ideal" x1={format!("{:.1}", x(1.0))} y1={format!("{:.1}", y(1.0))}
-                    x2={format!("{:.1}", x(k_max))} y2={format!("{:.1}", y(k_max))} />
+                <polyline class="ideal" fill="none" points={format!("{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
+                    x(1.0), y(1.0), x(knee), y(knee), x(k_max), y(knee))} />
                 if let Some(path) = amdahl_path {
                     <polyline class="amdahl" points={path} fill="none" />
                 }
@@ -100,7 +106,10 @@ pub fn speedup_chart(p: &SpeedupChartProps) -> Html {
             </svg>
             <ul class="chart-key" aria-hidden="true">
                 <li class="measured">{"measured"}</li>
-                <li class="ideal">{"ideal (k×)"}</li>
+                <li class="ideal">{match p.sweep.cores {
+                    Some(c) if (c as f64) < k_max => format!("ideal (k×, at most {c}× on {c} cores)"),
+                    _ => "ideal (k×)".to_string(),
+                }}</li>
                 if let Some(f) = p.sweep.serial_fraction {
                     <li class="amdahl">{format!("Amdahl fit, {:.0}% serial", f * 100.0)}</li>
                 }
