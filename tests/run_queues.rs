@@ -5,6 +5,7 @@ use concurrency_playground::engine::worker::Threads;
 use concurrency_playground::engine::{Event, EventKind, Outcome, RunCtx};
 use concurrency_playground::scenarios::runner::{self, RunOptions};
 use concurrency_playground::scenarios::Config;
+use concurrency_playground::views::StatePanel;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use web_time::Instant;
@@ -278,6 +279,26 @@ fn bounded_buffer_every_item_goes_through_once() {
         r.figure("producer-wait-ms"),
         r.figure("consumer-wait-ms")
     );
+}
+
+// Regression: the state panel listed the consumers "inside" `fill` (consumer-1,
+// consumer-2, consumer-1, consumer-2 after a run, value 0), because every acquire counted
+// as an entry although `fill` is a signal: producers release it, consumers acquire it.
+#[test]
+fn bounded_buffer_signals_put_nobody_inside_fill() {
+    let _s = serial();
+    let r = run(
+        "bounded-buffer",
+        &[("consume-ms", "0"), ("produce-ms", "5")],
+    );
+    let panel = StatePanel::build(&r.events);
+    let fill = panel.by_name("fill").expect("fill");
+    assert_eq!((fill.max_inside, fill.holders.len()), (0, 0));
+    // `empty` is the limit: producers hold the slots they filled until consumers free them.
+    let empty = panel.by_name("empty").expect("empty");
+    assert!((1..=4).contains(&empty.max_inside), "{}", empty.max_inside);
+    assert!(empty.holders.is_empty());
+    assert_eq!((fill.value, empty.value), (Some(0), Some(4)));
 }
 
 #[test]

@@ -32,6 +32,10 @@ pub struct ObjectView {
     pub value: Option<i64>,
     /// Most workers a semaphore ever had inside at once.
     pub max_inside: usize,
+    /// A semaphore's releases made with nobody inside, not yet taken by an acquire: the
+    /// acquire that takes one is a signal received, not an entry (as in the engine's
+    /// `Semaphore`, whose module note says why).
+    pub signals: u64,
     /// A queue's items, oldest first: the bounded buffer's slots.
     pub items: VecDeque<u64>,
     /// A queue's length as the engine reported it.
@@ -143,21 +147,30 @@ impl StatePanel {
             K::SemAcquire { value } => {
                 o.unwait(w);
                 o.value = Some(*value);
-                o.holders.push(w);
+                if o.signals > 0 {
+                    o.signals -= 1;
+                } else {
+                    o.holders.push(w);
+                }
                 o.max_inside = o.max_inside.max(o.holders.len());
                 o.series.push(point(*value));
             }
             K::SemRelease { value } => {
+                // `release(n)` is one event; its n shows in the value's rise.
+                let n = match o.value {
+                    Some(before) if *value > before => value.abs_diff(before),
+                    _ => 1,
+                };
                 o.value = Some(*value);
                 // Anybody may release; the releaser leaves if inside, else the oldest.
-                let i = o
-                    .holders
-                    .iter()
-                    .position(|&x| x == w)
-                    .or(if o.holders.is_empty() { None } else { Some(0) });
-                if let Some(i) = i {
+                // Releases beyond those inside are signals. (Counted, not looped: a loaded
+                // trace may claim any rise.)
+                let leaving = n.min(o.holders.len() as u64);
+                for _ in 0..leaving {
+                    let i = o.holders.iter().position(|&x| x == w).unwrap_or(0);
                     o.holders.remove(i);
                 }
+                o.signals = o.signals.saturating_add(n - leaving);
                 o.series.push(point(*value));
             }
             K::QueuePut { item, len } => {

@@ -4,6 +4,12 @@
 //! most that were ever inside at once, because the semaphore lesson's claim is that this
 //! never exceeds the initial value. A bounded semaphore refuses a release past its initial
 //! value (Python's `ValueError`).
+//!
+//! A semaphore has no owner, so "inside" is a reading of how it is used. Used as a limit
+//! (the semaphore lesson), each worker releases what it acquired. Used as a signal (the
+//! bounded buffer's `fill`, a start gate), one worker releases and another acquires: a
+//! release with nobody inside is a signal, and the acquire that takes it is not an entry.
+//! Counted as entries, the buffer's consumers piled up "inside" `fill` for good.
 
 use super::{check_blocking_args, new_id, register, remove_one};
 use crate::engine::liveness::{Inspect, ObjectState};
@@ -27,6 +33,8 @@ pub struct SemaphoreStats {
 struct SState {
     value: i64,
     holders: Vec<WorkerId>,
+    /// Releases made with nobody inside (signals) that no acquire has taken yet.
+    signals: u64,
     max_inside: u32,
     acquisitions: u64,
     waiters: Vec<WorkerId>,
@@ -78,6 +86,7 @@ impl Semaphore {
             cell: WaitCell::new(SState {
                 value: value as i64,
                 holders: Vec::new(),
+                signals: 0,
                 max_inside: 0,
                 acquisitions: 0,
                 waiters: Vec::new(),
@@ -133,7 +142,11 @@ impl Semaphore {
             }
         }
         st.value -= 1;
-        st.holders.push(me);
+        if st.signals > 0 {
+            st.signals -= 1;
+        } else {
+            st.holders.push(me);
+        }
         st.acquisitions += 1;
         st.max_inside = st.max_inside.max(st.holders.len() as u32);
         let value = st.value;
@@ -166,12 +179,15 @@ impl Semaphore {
         }
         st.value += n as i64;
         for _ in 0..n {
-            // Usually the releaser is the one inside; with semaphores used as signals
-            // (the bounded buffer) someone else releases, so the oldest holder leaves.
+            // Usually the releaser is the one inside. When someone else releases (the
+            // bounded buffer's consumers free the slots producers took), the oldest
+            // holder leaves; with nobody inside, the release is a signal.
             if st.holders.contains(&me) {
                 remove_one(&mut st.holders, me);
             } else if !st.holders.is_empty() {
                 st.holders.remove(0);
+            } else {
+                st.signals += 1;
             }
         }
         let value = st.value;
