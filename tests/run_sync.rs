@@ -342,6 +342,38 @@ fn deadlock_by_default_is_detected_and_the_run_fails_with_the_cycle() {
     assert!(hits >= 19, "{hits} of 20");
 }
 
+// Regression: after a deadlocked run the state panel showed both locks free and each
+// worker still waiting for one. Stopping the run ends the workers in their waits, and no
+// event closed those waits: a worker that has ended waits for nothing.
+#[test]
+fn after_a_deadlock_the_stopped_workers_wait_for_nothing() {
+    let r = (0..5)
+        .map(|_| run("deadlock", &[]))
+        .find(|r| r.deadlock_cycle().is_some())
+        .expect("a diagnosed deadlock in 5 runs");
+    let diagnosed = r
+        .events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::Deadlock { .. }))
+        .expect("the deadlock event");
+    let then = StatePanel::build(&r.events[..=diagnosed]);
+    let end = StatePanel::build(&r.events);
+    for name in ["A", "B"] {
+        let o = then.by_name(name).expect("lock");
+        assert_eq!(
+            (o.holders.len(), o.waiters.len()),
+            (1, 1),
+            "{name} at the diagnosis"
+        );
+        let o = end.by_name(name).expect("lock");
+        assert!(
+            o.waiters.is_empty(),
+            "{name} after the run: {:?}",
+            o.waiters
+        );
+    }
+}
+
 #[test]
 fn deadlock_fixed_by_one_lock_order_finishes() {
     for _ in 0..5 {

@@ -99,6 +99,14 @@ impl StatePanel {
             }
             return;
         }
+        // A worker that has ended waits for nothing. Stopping a deadlocked run ends its
+        // workers inside their waits, and no other event closes those.
+        if let K::WorkerEnd { .. } = &e.kind {
+            for o in self.objects.values_mut() {
+                o.unwait(e.worker);
+                o.blocked_putters.retain(|&x| x != e.worker);
+            }
+        }
         let Some(id) = e.object else { return };
         let o = self.objects.entry(id).or_insert_with(|| ObjectView {
             id,
