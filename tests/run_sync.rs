@@ -371,6 +371,13 @@ fn after_a_deadlock_the_stopped_workers_wait_for_nothing() {
             "{name} after the run: {:?}",
             o.waiters
         );
+        // Stopping the run may hand the lock to the other worker's last wait; that worker
+        // still lets go of it as it stops (the lesson code used to leak it).
+        assert!(
+            o.holders.is_empty(),
+            "{name} after the run: held by {:?}",
+            o.holders
+        );
     }
 }
 

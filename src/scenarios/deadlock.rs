@@ -66,13 +66,13 @@ fn transfer(
     let _first = first.lock()?; // with first:
     print(&format!("{name} holds lock {}", first.name()))?;
     io_wait(ctx, None, hold)?; // long enough for the other thread to take its first lock
-    if second.acquire(true, timeout)? {
+                               // if second.acquire(timeout=...): try: ... finally: second.release()
+    if let Some(_second) = second.lock_timeout(timeout)? {
         print(&format!(
             "{name} holds {} and {}: done",
             first.name(),
             second.name()
         ))?;
-        second.release()?;
         Ok(0)
     } else {
         print(&format!(

@@ -148,6 +148,12 @@ test('the deadlock lesson is diagnosed within 1 s, and the fixed order runs', as
   assert.equal(await state(), 'failed');
   assert.ok(ms < 1000, `diagnosis took ${ms} ms`);
   assert.match(await page.textContent('[data-testid=run-error]'), /deadlock/);
+  // Regression: stopping the run handed A to Thread-2's last wait, and the lesson code
+  // (acquire ... release with no `finally`) never let go: the panel read "A held by
+  // Thread-2" after the run, each worker still "waiting" for the other's lock.
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=state-panel] dd')]
+    .filter((d) => /Thread-/.test(d.textContent)).length === 0, null, { timeout: 5000 })
+    .catch(async () => assert.fail(`after the run: ${await page.textContent('[data-testid=state-panel]')}`));
   await page.click('[data-knob=opposite-order]');
   await page.waitForSelector('[data-testid=run]:not([disabled])');
   await page.click('[data-testid=run]');

@@ -253,6 +253,16 @@ impl Lock {
         Ok(LockGuard { lock: self })
     }
 
+    /// `if lock.acquire(timeout=t): try: ... finally: lock.release()`: `None` when the
+    /// timeout runs out, else a guard that releases even when the body fails. A bare
+    /// `acquire` ... `release` pair leaks the lock when anything between them returns an
+    /// error (a cancelled run), as it would in Python without the `finally`.
+    pub fn lock_timeout(&self, timeout: Option<f64>) -> EngineResult<Option<LockGuard<'_>>> {
+        Ok(self
+            .acquire(true, timeout)?
+            .then_some(LockGuard { lock: self }))
+    }
+
     /// Python's `locked()`.
     pub fn locked(&self) -> bool {
         self.cell.lock().owner.is_some()
