@@ -92,11 +92,13 @@ pub fn speedup_chart(p: &SpeedupChartProps) -> Html {
                     }) }
                     <text x={format!("{}", (W + PAD_L) / 2.0)} y={format!("{}", H - 2.0)} text-anchor="middle">{"workers"}</text>
                 </g>
-                <polyline class="ideal" fill="none" points={format!("{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
-                    x(1.0), y(1.0), x(knee), y(knee), x(k_max), y(knee))} />
                 if let Some(path) = amdahl_path {
                     <polyline class="amdahl" points={path} fill="none" />
                 }
+                // Over the fitted curve: with no serial part the two coincide, and the
+                // dashes keep the ideal visible.
+                <polyline class="ideal" fill="none" points={format!("{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
+                    x(1.0), y(1.0), x(knee), y(knee), x(k_max), y(knee))} />
                 <polyline class="measured" points={measured} fill="none" />
                 { for rows.iter().filter(|r| r.speedup.is_finite()).map(|r| html! {
                     <circle class="measured-point" cx={format!("{:.1}", x(r.k as f64))} cy={format!("{:.1}", y(r.speedup))} r="4">
