@@ -77,8 +77,8 @@ impl Feed {
 
     /// One animation frame: either the owed redraw alone, or applying events within the
     /// budget (and a redraw when it is due). `keep` collects every applied event (the
-    /// run's trace, for export); `skip_backlog` drops everything but the run's end (a
-    /// cancelled run that has already stopped).
+    /// run's trace, for export); `skip_backlog` drops everything but the run's end and its
+    /// workers' ends (a cancelled run that has already stopped).
     pub fn frame(
         &mut self,
         run: &LiveRun,
@@ -102,7 +102,14 @@ impl Feed {
             batch.clear();
             if skip_backlog {
                 run.ctx.recorder.drain_into(&mut batch, usize::MAX);
-                batch.retain(|e| matches!(e.kind, EventKind::RunEnd { .. }));
+                // The workers' ends too (one each, so still cheap): without them the
+                // views kept a cancelled waiter "blocked" after the run.
+                batch.retain(|e| {
+                    matches!(
+                        e.kind,
+                        EventKind::RunEnd { .. } | EventKind::WorkerEnd { .. }
+                    )
+                });
             } else {
                 run.ctx.recorder.drain_into(&mut batch, DRAIN_CHUNK);
             }

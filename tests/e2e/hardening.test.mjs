@@ -125,6 +125,11 @@ test('a run stuck waiting for ever is cancelled promptly, and the next run works
     assert.ok(['cancelled', 'failed'].includes(r.state), r.state);
     assert.ok(!r.seen.includes('done'));
     assert.ok(r.ms < 1000, `cancel took ${r.ms} ms`);
+    // Regression: the backlog a cancel skips held the workers' ends too, so the panel
+    // still showed the consumer "blocked getting" after the run.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=state-panel] dd')]
+      .filter((d) => /consumer-/.test(d.textContent)).length === 0, null, { timeout: 5000 })
+      .catch(async () => assert.fail(`after the cancel: ${await page.textContent('[data-testid=state-panel]')}`));
   } else {
     console.log(`# the stuck run was diagnosed before the cancel: ${stuck}`);
     assert.equal(stuck, 'failed');
