@@ -66,7 +66,8 @@ fn transfer(
     let _first = first.lock()?; // with first:
     print(&format!("{name} holds lock {}", first.name()))?;
     io_wait(ctx, None, hold)?; // long enough for the other thread to take its first lock
-                               // if second.acquire(timeout=...): try: ... finally: second.release()
+
+    // if second.acquire(timeout=...): try: ... finally: second.release()
     if let Some(_second) = second.lock_timeout(timeout)? {
         print(&format!(
             "{name} holds {} and {}: done",

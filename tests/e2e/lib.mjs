@@ -28,10 +28,9 @@ const HEADERS_FILE = path.join(root, 'static', '_headers');
 
 /**
  * The rules of static/_headers in file order: a path pattern (`*` matches anything) and
- * the headers it adds. Hosts that read the file (Netlify, Cloudflare Pages) give a path
- * the headers of every rule it matches.
+ * the headers it adds.
  */
-export function headerRules(file = HEADERS_FILE) {
+function headerRules(file = HEADERS_FILE) {
   const rules = [];
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (!line.trim() || line.trimStart().startsWith('#')) continue;
@@ -46,9 +45,9 @@ export function headerRules(file = HEADERS_FILE) {
   return rules;
 }
 
-/** The headers static/_headers gives `urlPath` (every rule it matches, in order). */
-export function hostHeaders(urlPath = '/', file = HEADERS_FILE) {
-  return Object.assign({}, ...headerRules(file).filter((r) => r.pattern.test(urlPath)).map((r) => r.headers));
+/** What hosts that read the file (Netlify, Cloudflare Pages) send for `urlPath`: the headers of every rule it matches. */
+function headersFor(rules, urlPath) {
+  return Object.assign({}, ...rules.filter((r) => r.pattern.test(urlPath)).map((r) => r.headers));
 }
 
 // What Netlify and Cloudflare Pages send for a file no rule gives a Cache-Control: the
@@ -77,8 +76,7 @@ export async function serve({ dir = dist, headers = {}, host = false } = {}) {
       let own = { ...type, 'Cache-Control': 'no-store', ...headers };
       if (host) {
         const etag = `"${stat.size.toString(16)}-${Math.round(stat.mtimeMs).toString(16)}"`;
-        own = { ...type, 'Cache-Control': HOST_DEFAULT_CACHE, ETag: etag, ...headers,
-          ...Object.assign({}, ...rules.filter((r) => r.pattern.test(url.pathname)).map((r) => r.headers)) };
+        own = { ...type, 'Cache-Control': HOST_DEFAULT_CACHE, ETag: etag, ...headers, ...headersFor(rules, url.pathname) };
         if (req.headers['if-none-match'] === etag) { res.writeHead(304, own).end(); return; }
       }
       fs.readFile(file, (err, body) => {
