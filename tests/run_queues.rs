@@ -257,9 +257,16 @@ fn bounded_buffer_every_item_goes_through_once() {
             _ => None,
         })
         .collect();
-    assert_eq!(slot_writes.len(), 40, "20 puts and 20 takes");
+    assert_eq!(
+        slot_writes.len(),
+        44,
+        "4 starting cells, 20 puts and 20 takes"
+    );
+    let (start, writes) = slot_writes.split_at(4);
+    let start: Vec<(&str, i64)> = start.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    assert_eq!(start, [("[0]", 0), ("[1]", 0), ("[2]", 0), ("[3]", 0)]);
     let mut slots = [0i64; 4];
-    for (name, value) in &slot_writes {
+    for (name, value) in writes {
         let i: usize = name
             .trim_matches(|c| c == '[' || c == ']')
             .parse()
@@ -299,6 +306,41 @@ fn bounded_buffer_signals_put_nobody_inside_fill() {
     assert!((1..=4).contains(&empty.max_inside), "{}", empty.max_inside);
     assert!(empty.holders.is_empty());
     assert_eq!((fill.value, empty.value), (Some(0), Some(4)));
+}
+
+/// The state panel's cards after a real run: each shared value reads its own final value,
+/// the buffer's cells are empty again, and the values' own locks are on their cards.
+#[test]
+fn bounded_buffer_panel_reads_each_value_on_its_own_card() {
+    let _s = serial();
+    let r = run(
+        "bounded-buffer",
+        &[
+            ("items", "10"),
+            ("capacity", "4"),
+            ("consume-ms", "0"),
+            ("produce-ms", "1"),
+        ],
+    );
+    let panel = StatePanel::build(&r.events);
+    let value = |name: &str| panel.by_name(name).and_then(|o| o.value);
+    assert_eq!(value("produced"), Some(10));
+    assert_eq!(value("consumed"), Some(10));
+    assert_eq!(value("put_at"), Some(10 % 4));
+    assert_eq!(value("take_at"), Some(10 % 4));
+    assert_eq!(
+        panel.by_name("buffer").map(|o| o.cells.clone()),
+        Some(vec![0; 4])
+    );
+    for name in ["buffer", "put_at", "take_at", "produced", "consumed"] {
+        let o = panel.by_name(name).unwrap();
+        let lock = panel
+            .own_lock(o)
+            .unwrap_or_else(|| panic!("{name} has no lock"));
+        assert_eq!(lock.name, format!("{name}.lock"));
+        assert!(lock.holders.is_empty() && lock.waiters.is_empty());
+    }
+    assert_eq!(panel.counters().count(), 0);
 }
 
 #[test]

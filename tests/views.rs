@@ -532,6 +532,91 @@ fn state_panel_tracks_every_primitive() {
     assert_eq!(c.iter().map(|p| p.value).collect::<Vec<_>>(), vec![5, 9]);
 }
 
+/// Every engine `Value` records `Counter { name: "value" }` on itself, and every semaphore
+/// too. The panel once keyed counters by name alone, so all of them drew one "value" card
+/// (the bounded buffer's ended at 4: the positions, the counts and the semaphores mixed).
+#[test]
+fn values_semaphores_and_arrays_do_not_share_one_counter() {
+    let mut t = Tr::default();
+    t.worker(0, 1, "T1").worker(0, 2, "T2");
+    t.object(0, 1, "put_at", ObjectKind::Value)
+        .object(0, 2, "put_at.lock", ObjectKind::RLock)
+        .object(0, 3, "produced", ObjectKind::Value)
+        .object(0, 4, "produced.lock", ObjectKind::RLock)
+        .object(0, 5, "empty", ObjectKind::Semaphore)
+        .object(0, 6, "buffer", ObjectKind::Array)
+        .object(0, 7, "buffer.lock", ObjectKind::RLock)
+        // A lock named like a value's, but not created with it: a card of its own.
+        .object(0, 8, "produced.lock", ObjectKind::RLock);
+    let counter = |name: &str, value: i64| EventKind::Counter {
+        name: name.into(),
+        value,
+    };
+    t.ev(1, 0, Some(1), counter("value", 0))
+        .ev(1, 0, Some(3), counter("value", 0))
+        .ev(1, 0, Some(5), counter("value", 4))
+        .ev(1, 0, Some(6), counter("[0]", 0))
+        .ev(1, 0, Some(6), counter("[1]", 0));
+    t.ev(2, 1, Some(2), EventKind::LockAcquire)
+        .ev(3, 2, Some(2), EventKind::LockWait)
+        .ev(4, 1, Some(1), counter("value", 1))
+        .ev(4, 1, Some(3), counter("value", 7))
+        .ev(4, 1, Some(6), counter("[1]", 7))
+        .ev(5, 1, Some(5), EventKind::SemAcquire { value: 3 })
+        .ev(5, 1, Some(5), counter("value", 3))
+        // A damaged trace's cell index is ignored, not allocated.
+        .ev(6, 1, Some(6), counter("[4294967295]", 1))
+        .ev(6, 1, Some(6), counter("[x]", 1))
+        .ev(7, 0, None, counter("scenario", 42));
+    let st = StatePanel::build(&t.events);
+
+    let put_at = st.by_name("put_at").unwrap();
+    assert_eq!(put_at.value, Some(1));
+    assert_eq!(
+        put_at.series.iter().map(|p| p.value).collect::<Vec<_>>(),
+        vec![0, 1]
+    );
+    assert_eq!(st.by_name("produced").unwrap().value, Some(7));
+    let empty = st.by_name("empty").unwrap();
+    assert_eq!(empty.value, Some(3));
+    assert_eq!(
+        empty.series.iter().map(|p| p.value).collect::<Vec<_>>(),
+        vec![4, 3]
+    );
+    let buffer = st.by_name("buffer").unwrap();
+    assert_eq!(buffer.cells, vec![0, 7]);
+
+    // Only the scenario's own counter is a counter card.
+    let names: Vec<&str> = st.counters().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["scenario"]);
+
+    // Each value's lock is on its card (and marked as part of it), the stray one is not.
+    let lock = st.own_lock(put_at).unwrap();
+    assert_eq!((lock.id, lock.part_of), (2, Some(1)));
+    assert_eq!(
+        st.describe(put_at),
+        "put_at: value 1; lock held by T1; waiting: T2"
+    );
+    assert_eq!(st.own_lock(buffer).map(|l| l.id), Some(7));
+    assert_eq!(st.describe(buffer), "buffer: [0, 7]");
+    assert_eq!(st.object(8).unwrap().part_of, None);
+
+    // In the exported trace each is its own counter track too.
+    let json = chrome_trace(&t.events, "values");
+    for track in [
+        "\"put_at value\"",
+        "\"produced value\"",
+        "\"buffer[1]\"",
+        "\"scenario\"",
+    ] {
+        assert!(json.contains(track), "no {track} track");
+    }
+    assert!(
+        !json.contains("\"name\":\"value\""),
+        "a shared \"value\" track"
+    );
+}
+
 // ---- timings -----------------------------------------------------------------------------
 
 #[test]

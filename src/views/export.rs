@@ -378,6 +378,13 @@ fn instants_counters_flows(
                 let _ = write!(name, "{obj} value");
                 counter(out, &name, "value", *value);
             }
+            // A primitive's counter is its own track: every Value records one named
+            // "value", every Array cell "[i]", and one shared name would merge them all.
+            EventKind::Counter { name: c, value } if e.object.is_some() => {
+                let sep = if c.starts_with('[') { "" } else { " " };
+                let _ = write!(name, "{obj}{sep}{c}");
+                counter(out, &name, "value", *value);
+            }
             EventKind::Counter { name, value } => counter(out, name, "value", *value),
             EventKind::Deadlock { cycle } => {
                 instant(out, "deadlock", &[("cycle", Arg::List(cycle))])

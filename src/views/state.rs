@@ -28,8 +28,14 @@ pub struct ObjectView {
     pub depth: u32,
     /// Workers blocked on it now, in the order they started waiting.
     pub waiters: Vec<WorkerId>,
-    /// A semaphore's counter.
+    /// A semaphore's counter, or a shared `Value`'s value.
     pub value: Option<i64>,
+    /// A shared `Array`'s cells, by index (cells never written are 0).
+    pub cells: Vec<i64>,
+    /// A `Value`'s or `Array`'s own lock (`get_lock()`), shown on its card.
+    pub lock: Option<ObjectId>,
+    /// On that lock: the `Value` or `Array` it belongs to, whose card shows it.
+    pub part_of: Option<ObjectId>,
     /// Most workers a semaphore ever had inside at once.
     pub max_inside: usize,
     /// A semaphore's releases made with nobody inside, not yet taken by an acquire: the
@@ -52,9 +58,13 @@ pub struct ObjectView {
     pub parties: u32,
     pub rounds: u32,
     pub notifies: u64,
-    /// Queue length or semaphore value over time.
+    /// Queue length, semaphore value or shared value over time.
     pub series: AppendLog<Point>,
 }
+
+/// Array cells kept per card. A loaded trace may name any index; beyond this it is ignored
+/// rather than allocated.
+const MAX_CELLS: usize = 4096;
 
 impl ObjectView {
     fn unwait(&mut self, w: WorkerId) {
@@ -87,7 +97,7 @@ impl StatePanel {
     pub fn apply(&mut self, e: &Event) {
         use EventKind as K;
         self.roster.apply(e);
-        if let K::Counter { name, value } = &e.kind {
+        if let (K::Counter { name, value }, None) = (&e.kind, e.object) {
             if !self.counters.contains_key(name) {
                 self.counters.insert(name.clone(), AppendLog::new());
             }
@@ -98,6 +108,9 @@ impl StatePanel {
                 });
             }
             return;
+        }
+        if let (K::ObjectNew { name, kind }, Some(id)) = (&e.kind, e.object) {
+            self.link_own_lock(id, name, *kind);
         }
         // A worker that has ended waits for nothing. Stopping a deadlocked run ends its
         // workers inside their waits, and no other event closes those.
@@ -204,6 +217,35 @@ impl StatePanel {
                 QueueOp::Put => o.blocked_putters.push(w),
                 QueueOp::Get => o.waiters.push(w),
             },
+            // A primitive's own counter (engine objects record one beside their events).
+            K::Counter { name, value } => match o.kind {
+                Some(ObjectKind::Value) if name == "value" => {
+                    o.value = Some(*value);
+                    o.series.push(point(*value));
+                }
+                Some(ObjectKind::Array) => {
+                    let cell = name
+                        .strip_prefix('[')
+                        .and_then(|n| n.strip_suffix(']'))
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .filter(|&i| i < MAX_CELLS);
+                    if let Some(i) = cell {
+                        if o.cells.len() <= i {
+                            o.cells.resize(i + 1, 0);
+                        }
+                        o.cells[i] = *value;
+                    }
+                }
+                // A semaphore's starting value: its acquires and releases carry the rest.
+                Some(ObjectKind::Semaphore | ObjectKind::BoundedSemaphore)
+                    if name == "value" && o.value.is_none() =>
+                {
+                    o.value = Some(*value);
+                    o.series.push(point(*value));
+                }
+                // A queue's length comes with its puts and gets.
+                _ => {}
+            },
             K::EventSet => o.flag = Some(true),
             K::EventClear => o.flag = Some(false),
             K::EventWait | K::CondWait => o.waiters.push(w),
@@ -234,6 +276,34 @@ impl StatePanel {
         }
     }
 
+    /// `Value` and `Array` create their own lock right after themselves, named
+    /// `<name>.lock`: the two are one thing to the learner (`v.get_lock()`), so the lock's
+    /// state goes on the value's card instead of a card of its own.
+    fn link_own_lock(&mut self, id: ObjectId, name: &str, kind: ObjectKind) {
+        let Some(owner_name) = name.strip_suffix(".lock") else {
+            return;
+        };
+        if kind != ObjectKind::RLock {
+            return;
+        }
+        let Some(owner) = id.checked_sub(1).and_then(|o| self.objects.get_mut(&o)) else {
+            return;
+        };
+        if owner.name == owner_name
+            && matches!(owner.kind, Some(ObjectKind::Value | ObjectKind::Array))
+        {
+            owner.lock = Some(id);
+            let owner = owner.id;
+            self.objects
+                .entry(id)
+                .or_insert_with(|| ObjectView {
+                    id,
+                    ..Default::default()
+                })
+                .part_of = Some(owner);
+        }
+    }
+
     // ---- reading ------------------------------------------------------------------
 
     /// Every primitive, in creation order.
@@ -259,6 +329,24 @@ impl StatePanel {
     }
 
     /// One line per primitive, for the CLI and screen readers.
+    /// The lock of a `Value` or `Array`, if it has one the panel knows.
+    pub fn own_lock(&self, o: &ObjectView) -> Option<&ObjectView> {
+        o.lock.and_then(|id| self.objects.get(&id))
+    }
+
+    /// "; lock held by X; waiting: Y", or nothing while the lock is free and unwanted.
+    fn own_lock_text(&self, o: &ObjectView) -> String {
+        match self.own_lock(o) {
+            Some(l) if !l.holders.is_empty() || !l.waiters.is_empty() => {
+                format!(
+                    "; lock {}",
+                    self.describe(l).split_once(": ").map_or("", |x| x.1)
+                )
+            }
+            _ => String::new(),
+        }
+    }
+
     pub fn describe(&self, o: &ObjectView) -> String {
         let names = |ws: &[WorkerId]| {
             ws.iter()
@@ -300,6 +388,15 @@ impl StatePanel {
                     "{}: {}/{} arrived, {} round(s){waiting}",
                     o.name, o.arrived, o.parties, o.rounds
                 )
+            }
+            Some(ObjectKind::Value) => format!(
+                "{}: value {}{}",
+                o.name,
+                o.value.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
+                self.own_lock_text(o)
+            ),
+            Some(ObjectKind::Array) => {
+                format!("{}: {:?}{}", o.name, o.cells, self.own_lock_text(o))
             }
             _ if o.holders.is_empty() => format!("{}: free{waiting}", o.name),
             _ => format!("{}: held by {}{waiting}", o.name, names(&o.holders)),

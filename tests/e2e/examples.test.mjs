@@ -75,6 +75,22 @@ test('the lock lesson loses updates without the lock, with its defaults, in the 
   assert.ok(seen.some((t) => /^lost [1-9]\d* of/.test(t)), `updates lost in one of ${seen.length} runs: ${seen}`);
 });
 
+// Regression: every shared Value and every semaphore records a counter named "value", and
+// the state panel drew them all as one "value" card (it read 4 after the bounded buffer);
+// each Value's own lock also had a card of its own. Each value is on its own card now.
+test('the bounded buffer state panel shows each shared value on its own card', async () => {
+  await page.goto(`${server.url}/#/examples/bounded-buffer?items=10&produce-ms=1&consume-ms=2&run=1`);
+  await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+  const cards = await page.$$eval('[data-testid=state-object]', (cs) =>
+    Object.fromEntries(cs.map((c) => [c.dataset.name, c.getAttribute('aria-label')])));
+  const counters = await page.$$eval('[data-testid=state-counter]', (cs) => cs.map((c) => c.dataset.name));
+  assert.deepEqual(counters, []);
+  assert.deepEqual(Object.keys(cards).sort(), ['buffer', 'consumed', 'empty', 'fill', 'mutex', 'produced', 'put_at', 'take_at']);
+  assert.equal(cards.produced, 'produced: value 10');
+  assert.equal(cards.put_at, 'put_at: value 2');
+  assert.equal(cards.buffer, 'buffer: [0, 0, 0, 0]');
+});
+
 // The Python and the Rust are fetched from the site (code/), not compiled into the wasm.
 test('the code panel loads both texts, and says so when it cannot', async () => {
   const codeText = (id) => page.$eval(`[data-testid=code-${id}] pre`, (e) => e.textContent).catch(() => '');

@@ -138,6 +138,9 @@ impl<T: Scalar> Value<T> {
             _t: PhantomData,
         });
         register(ctx, &v);
+        // The starting value is part of the trace, so the state panel has it before the
+        // first write.
+        v.store(initial);
         v
     }
 
@@ -237,6 +240,9 @@ impl<T: Scalar> Array<T> {
             _t: PhantomData,
         });
         register(ctx, &a);
+        for (i, &x) in initial.iter().enumerate() {
+            a.changed(i, x);
+        }
         a
     }
 

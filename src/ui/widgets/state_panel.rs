@@ -1,5 +1,5 @@
-//! The primitive state panel: one card per lock, semaphore, queue, event, condition and
-//! barrier of the run, plus the scenario's counters, each with a text line a screen
+//! The primitive state panel: one card per lock, semaphore, queue, event, condition,
+//! barrier and shared value of the run, plus the scenario's counters, each with a text line a screen
 //! reader can follow (`StatePanel::describe`).
 
 use super::common::{sparkline, worker_class};
@@ -31,6 +31,8 @@ pub fn state_panel(p: &StatePanelProps) -> Html {
                 Some(ObjectKind::Stdout | ObjectKind::Pool | ObjectKind::Manager)
             )
         })
+        // A value's own lock is shown on the value's card.
+        .filter(|o| o.part_of.is_none())
         .collect();
     let counters: Vec<_> = st.counters().collect();
     if shown.is_empty() && counters.is_empty() {
@@ -92,6 +94,19 @@ fn chips(st: &StateView, ws: &[WorkerId], empty: &str) -> Html {
     }
 }
 
+/// A `Value`'s or `Array`'s own lock, as rows of its card.
+fn own_lock_rows(st: &StateView, o: &ObjectView) -> Html {
+    let Some(lock) = st.own_lock(o) else {
+        return html! {};
+    };
+    html! {
+        <>
+            { row("lock", chips(st, &lock.holders, "free")) }
+            { row("waiting", chips(st, &lock.waiters, "nobody")) }
+        </>
+    }
+}
+
 fn row(label: &str, value: Html) -> Html {
     html! { <div class="row"><dt>{label.to_string()}</dt><dd>{value}</dd></div> }
 }
@@ -141,6 +156,26 @@ fn card(st: &StateView, o: &ObjectView) -> Html {
                 { row("waiting", chips(st, &o.waiters, "nobody")) }
             </>
         },
+        Some(ObjectKind::Value) => html! {
+            <>
+                { row("value", html! { <strong>{o.value.map(|v| v.to_string()).unwrap_or_else(|| "?".into())}</strong> }) }
+                { own_lock_rows(st, o) }
+            </>
+        },
+        Some(ObjectKind::Array) => {
+            let extra = o.cells.len().saturating_sub(MAX_SLOTS);
+            html! {
+                <>
+                    { row("cells", html! {
+                        <div class="slots" role="group" aria-label={format!("{} cells", o.cells.len())} data-testid="array-cells">
+                            { for o.cells.iter().take(MAX_SLOTS).map(|v| html! { <span class="slot">{v}</span> }) }
+                            if extra > 0 { <span class="slot more">{format!("+{extra}")}</span> }
+                        </div>
+                    }) }
+                    { own_lock_rows(st, o) }
+                </>
+            }
+        }
         Some(ObjectKind::Condition) => html! {
             <>
                 { row("waiting", chips(st, &o.waiters, "nobody")) }
@@ -160,7 +195,8 @@ fn card(st: &StateView, o: &ObjectView) -> Html {
     } else {
         html! { <div class="series">{ sparkline(&o.series, 160, 28, &o.name) }</div> }
     };
-    let busy = !o.holders.is_empty() || !o.waiters.is_empty();
+    let lock = st.own_lock(o).unwrap_or(o);
+    let busy = !lock.holders.is_empty() || !lock.waiters.is_empty();
     html! {
         <article class={classes!("state-card", busy.then_some("busy"))} data-testid="state-object"
             data-name={o.name.clone()} aria-label={st.describe(o)}>
