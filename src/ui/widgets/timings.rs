@@ -27,15 +27,21 @@ pub fn timings(p: &TimingsProps) -> Html {
     let t = &views.timings;
     let workers = TimingsView::worker_times(&views.timeline);
     let latency = t.latency();
+    // Task counts mean something only where a pool runs tasks; a run of plain workers
+    // would read "0 tasks, 0.0 tasks/s" beside work that plainly happened.
+    let has_tasks = !t.tasks().is_empty() || t.tasks_running() > 0;
+    let has_gil = workers.iter().any(|w| w.gil_us > 0);
     html! {
         <section class="timings" aria-label="Timings" data-testid="timings">
             <dl class="timings-summary">
                 <div><dt>{"Wall time"}</dt><dd data-testid="wall-time">{fmt_us(t.wall_us() as f64)}</dd></div>
-                <div><dt>{"Tasks done"}</dt><dd data-testid="tasks-done">
-                    {t.tasks().len()}
-                    if t.tasks_running() > 0 { {format!(" (+{} running)", t.tasks_running())} }
-                </dd></div>
-                <div><dt>{"Throughput"}</dt><dd data-testid="throughput">{format!("{:.1} tasks/s", t.throughput_per_s())}</dd></div>
+                if has_tasks {
+                    <div><dt>{"Tasks done"}</dt><dd data-testid="tasks-done">
+                        {t.tasks().len()}
+                        if t.tasks_running() > 0 { {format!(" (+{} running)", t.tasks_running())} }
+                    </dd></div>
+                    <div><dt>{"Throughput"}</dt><dd data-testid="throughput">{format!("{:.1} tasks/s", t.throughput_per_s())}</dd></div>
+                }
                 if let Some(l) = latency {
                     <div><dt>{"Task latency"}</dt><dd data-testid="latency">
                         {format!("min {} · p50 {} · p95 {} · max {}", fmt_us(l.min as f64), fmt_us(l.p50 as f64), fmt_us(l.p95 as f64), fmt_us(l.max as f64))}
@@ -55,8 +61,12 @@ pub fn timings(p: &TimingsProps) -> Html {
             if !workers.is_empty() {
                 <table class="worker-times" data-testid="worker-times">
                     <caption>{"Where each worker's time went"}</caption>
-                    <thead><tr><th scope="col">{"Worker"}</th><th scope="col">{"Tasks"}</th><th scope="col">{"Busy"}</th>
-                        <th scope="col">{"Waiting"}</th><th scope="col">{"Sleeping"}</th><th scope="col">{"GIL"}</th><th scope="col">{"Share"}</th></tr></thead>
+                    <thead><tr><th scope="col">{"Worker"}</th>
+                        if has_tasks { <th scope="col">{"Tasks"}</th> }
+                        <th scope="col">{"Busy"}</th>
+                        <th scope="col">{"Waiting"}</th><th scope="col">{"Sleeping"}</th>
+                        if has_gil { <th scope="col">{"GIL"}</th> }
+                        <th scope="col">{"Share"}</th></tr></thead>
                     <tbody>
                     { for workers.iter().map(|w| {
                         let alive = w.alive_us.max(1) as f64;
@@ -64,11 +74,11 @@ pub fn timings(p: &TimingsProps) -> Html {
                         html! {
                             <tr>
                                 <th scope="row"><span class={classes!("chip", worker_class(w.worker))}>{w.name.clone()}</span></th>
-                                <td>{w.tasks}</td>
+                                if has_tasks { <td>{w.tasks}</td> }
                                 <td>{fmt_us(w.busy_us as f64)}</td>
                                 <td>{fmt_us(w.waiting_us as f64)}</td>
                                 <td>{fmt_us(w.sleeping_us as f64)}</td>
-                                <td>{fmt_us(w.gil_us as f64)}</td>
+                                if has_gil { <td>{fmt_us(w.gil_us as f64)}</td> }
                                 <td>
                                     <div class="share" role="img" aria-label={format!("busy {:.0}%, waiting {:.0}%", pct(w.busy_us), pct(w.waiting_us))}>
                                         <span class="busy" style={format!("width:{:.1}%", pct(w.busy_us))}></span>
