@@ -758,3 +758,95 @@ fn cancel_lands_fast_and_leaves_the_pool_usable() {
     pool.close();
     pool.join().unwrap();
 }
+
+/// The main program blocked in `join()` or on a result was invisible: the timeline showed
+/// its lane idle and the timings said it waited 0 µs. A wait that really blocks is now
+/// recorded (`JoinWait` / `ResultWait` ... `WaitDone`); one that does not is not.
+#[test]
+fn blocking_joins_and_result_waits_are_recorded_others_are_not() {
+    use concurrency_playground::engine::trace::MAIN_WORKER;
+    use concurrency_playground::views::{SpanKind, Timeline};
+    let _s = serial();
+    let th = threads(3);
+    let ctx = RunCtx::new();
+    let _main = ctx.enter(MAIN_WORKER);
+    let c = ctx.clone();
+    let w = WorkerSpec::new(Flavour::Thread)
+        .start(&ctx, &th, move || {
+            c.sleep(ms(40))?;
+            Ok(0)
+        })
+        .unwrap();
+    w.join().unwrap();
+    w.join().unwrap(); // already ended: no wait
+    let pool = Pool::new(&ctx, &th, PoolSpec::new(Flavour::Thread, 2)).unwrap();
+    let c = ctx.clone();
+    let nap = move |d: u64| {
+        c.sleep(ms(d))?;
+        Ok(d)
+    };
+    let first = pool.apply_async(nap.clone(), 40).unwrap();
+    assert_eq!(first.get(None).unwrap(), 40);
+    assert_eq!(first.get(None).unwrap(), 40); // ready: no wait
+    let unordered: Vec<u64> = pool
+        .imap_unordered(nap, vec![30, 10], Some(1))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(unordered, [10, 30]);
+    pool.close();
+    pool.join().unwrap();
+
+    let evs = events(&ctx);
+    let main_waits: Vec<&EventKind> = evs
+        .iter()
+        .filter(|e| e.worker == MAIN_WORKER)
+        .map(|e| &e.kind)
+        .filter(|k| {
+            matches!(
+                k,
+                EventKind::JoinWait { .. } | EventKind::ResultWait { .. } | EventKind::WaitDone
+            )
+        })
+        .collect();
+    let task = first.task();
+    let want_start = [
+        EventKind::JoinWait { worker: w.id() },
+        EventKind::WaitDone,
+        EventKind::ResultWait { task: Some(task) },
+        EventKind::WaitDone,
+        EventKind::ResultWait { task: None },
+        EventKind::WaitDone,
+    ];
+    assert!(
+        main_waits.len() >= want_start.len() && main_waits.len().is_multiple_of(2),
+        "{main_waits:?}"
+    );
+    for (got, want) in main_waits.iter().zip(&want_start) {
+        assert_eq!(*got, want, "{main_waits:?}");
+    }
+    // The rest: perhaps the second unordered result, then the pool's two workers joined.
+    for pair in main_waits[want_start.len()..].chunks(2) {
+        assert!(matches!(
+            pair,
+            [
+                EventKind::ResultWait { task: None } | EventKind::JoinWait { .. },
+                EventKind::WaitDone
+            ]
+        ));
+    }
+
+    let tl = Timeline::build(&evs);
+    let main = tl
+        .lanes()
+        .find(|l| l.worker == MAIN_WORKER)
+        .expect("main lane");
+    assert!(main.has_seen(SpanKind::JoinWait) && main.has_seen(SpanKind::ResultWait));
+    assert!(main
+        .open_spans()
+        .iter()
+        .all(|s| s.kind == SpanKind::Lifetime));
+    // About 40 ms in the join and 40 + 10 ms waiting for results.
+    let waited = tl.totals(MAIN_WORKER).waiting_us();
+    assert!(waited >= 80_000, "main waited {waited} µs");
+}

@@ -1011,6 +1011,10 @@ fn every_kind() -> Vec<EventKind> {
         K::Dropped { count: 12 },
         K::Note { text: s("") },
         K::WaitTimedOut,
+        K::JoinWait { worker: 3 },
+        K::ResultWait { task: Some(7) },
+        K::ResultWait { task: None },
+        K::WaitDone,
         K::Figure(Box::new(Figure {
             key: s("lost"),
             value: 0.25,
@@ -1089,9 +1093,12 @@ fn every_kind() -> Vec<EventKind> {
         K::Note { .. } => 40,
         K::WaitTimedOut => 41,
         K::Figure { .. } => 42,
+        K::JoinWait { .. } => 43,
+        K::ResultWait { .. } => 44,
+        K::WaitDone => 45,
     };
     let seen: std::collections::BTreeSet<i32> = kinds.iter().map(variant).collect();
-    assert_eq!(seen.len(), 43, "every kind is listed");
+    assert_eq!(seen.len(), 46, "every kind is listed");
     kinds
 }
 

@@ -8,7 +8,7 @@
 use super::error::{EngineError, EngineResult};
 use super::pool::{AsyncResult, Ordered, Pool, PoolSpec, Transferable};
 use super::run::RunCtx;
-use super::trace::Flavour;
+use super::trace::{EventKind, Flavour};
 use super::wait::WaitCell;
 use super::worker::{Threads, Worker};
 use std::collections::VecDeque;
@@ -159,6 +159,10 @@ impl<R: Transferable> Iterator for AsCompleted<R> {
             return None;
         }
         let g = self.queue.lock();
+        let _awaiting = g.is_empty().then(|| {
+            self.ctx
+                .awaiting(None, EventKind::ResultWait { task: None })
+        });
         match self.queue.wait_while(&self.ctx, g, None, |q| q.is_empty()) {
             Ok((mut g, _)) => {
                 let i = g.pop_front()?;

@@ -340,14 +340,14 @@ impl Pool {
         items.div_ceil(4 * self.workers.len().max(1)).max(1)
     }
 
-    /// Queue `items` in chunks of `chunksize` (one task per chunk).
+    /// Queue `items` in chunks of `chunksize` (one task per chunk); the chunks' task ids.
     fn chunked<A, R, F, D>(
         &self,
         f: F,
         items: Vec<A>,
         chunksize: Option<usize>,
         mut deliver_for: impl FnMut(usize) -> D,
-    ) -> EngineResult<usize>
+    ) -> EngineResult<Vec<u64>>
     where
         A: Transferable,
         R: Transferable,
@@ -365,15 +365,14 @@ impl Pool {
         };
         let f = Arc::new(f);
         let mut items = items.into_iter().peekable();
-        let mut n = 0;
+        let mut tasks = Vec::new();
         while items.peek().is_some() {
             let chunk: Vec<A> = items.by_ref().take(size).collect();
             let f = f.clone();
             let task = move |chunk: Vec<A>| chunk.into_iter().map(|a| f(a)).collect();
-            self.submit(task, chunk, deliver_for(n))?;
-            n += 1;
+            tasks.push(self.submit(task, chunk, deliver_for(tasks.len()))?);
         }
-        Ok(n)
+        Ok(tasks)
     }
 
     /// `map(f, items, chunksize)`: every result, in the order of `items`. The first task
@@ -410,7 +409,7 @@ impl Pool {
         F: Fn(A) -> EngineResult<R> + Send + Sync + 'static,
     {
         let mut cells = Vec::new();
-        self.chunked(f, items, chunksize, |_| {
+        let tasks = self.chunked(f, items, chunksize, |_| {
             let cell = Arc::new(ResultCell::<Vec<R>>::new());
             let target = cell.clone();
             cells.push(cell);
@@ -418,7 +417,7 @@ impl Pool {
         })?;
         Ok(Ordered {
             ctx: self.ctx.clone(),
-            chunks: cells.into(),
+            chunks: tasks.into_iter().zip(cells).collect(),
             current: VecDeque::new(),
         })
     }
@@ -437,7 +436,7 @@ impl Pool {
     {
         let done: Arc<WaitCell<VecDeque<Outcome<Vec<R>>>>> =
             Arc::new(WaitCell::new(VecDeque::new()));
-        let chunks = self.chunked(f, items, chunksize, |_| {
+        let tasks = self.chunked(f, items, chunksize, |_| {
             let sink = done.clone();
             move |out| {
                 sink.lock().push_back(out);
@@ -447,7 +446,7 @@ impl Pool {
         Ok(Unordered {
             ctx: self.ctx.clone(),
             done,
-            remaining: chunks,
+            remaining: tasks.len(),
             current: VecDeque::new(),
         })
     }
@@ -590,6 +589,7 @@ impl<R> ResultCell<R> {
         &self,
         ctx: &RunCtx,
         deadline: Option<web_time::Instant>,
+        task: Option<u64>,
     ) -> EngineResult<(MutexGuard<'_, Slot<R>>, Woken)> {
         if !self.is_ready() && deadline.is_none() {
             for i in 1..=RESULT_SPINS {
@@ -607,6 +607,7 @@ impl<R> ResultCell<R> {
         if g.out.is_some() {
             return Ok((g, Woken::Ready));
         }
+        let _awaiting = ctx.awaiting(None, EventKind::ResultWait { task });
         self.parked.fetch_add(1, Ordering::AcqRel);
         let waited = self.slot.wait_while(ctx, g, deadline, |s| s.out.is_none());
         self.parked.fetch_sub(1, Ordering::AcqRel);
@@ -649,7 +650,9 @@ impl<R: Transferable> AsyncResult<R> {
     /// Wait until ready or `timeout` seconds pass; whether it is ready.
     pub fn wait(&self, timeout: Option<f64>) -> EngineResult<bool> {
         let deadline = deadline_after(timeout)?;
-        let (g, woken) = self.cell.wait_locked(&self.ctx, deadline)?;
+        let (g, woken) = self
+            .cell
+            .wait_locked(&self.ctx, deadline, Some(self.task))?;
         drop(g);
         Ok(woken == Woken::Ready)
     }
@@ -661,7 +664,9 @@ impl<R: Transferable> AsyncResult<R> {
         R: Clone,
     {
         let deadline = deadline_after(timeout)?;
-        let (g, woken) = self.cell.wait_locked(&self.ctx, deadline)?;
+        let (g, woken) = self
+            .cell
+            .wait_locked(&self.ctx, deadline, Some(self.task))?;
         if woken == Woken::TimedOut {
             return Err(EngineError::Timeout);
         }
@@ -674,7 +679,12 @@ impl<R: Transferable> AsyncResult<R> {
 
     /// Like `get`, but moves the result out (no `Clone` needed); later calls fail.
     pub fn take(&self, timeout: Option<f64>) -> EngineResult<R> {
-        take_from(&self.ctx, &self.cell, deadline_after(timeout)?)
+        take_from(
+            &self.ctx,
+            &self.cell,
+            deadline_after(timeout)?,
+            Some(self.task),
+        )
     }
 
     /// The task's error, if it has ended with one (a copy; the result stays).
@@ -702,8 +712,9 @@ fn take_from<R: Transferable>(
     ctx: &RunCtx,
     cell: &ResultCell<R>,
     deadline: Option<web_time::Instant>,
+    task: Option<u64>,
 ) -> EngineResult<R> {
-    let (mut g, woken) = cell.wait_locked(ctx, deadline)?;
+    let (mut g, woken) = cell.wait_locked(ctx, deadline, task)?;
     if woken == Woken::TimedOut {
         return Err(EngineError::Timeout);
     }
@@ -721,7 +732,8 @@ fn take_from<R: Transferable>(
 /// `imap`'s iterator: results in submission order.
 pub struct Ordered<R> {
     ctx: Arc<RunCtx>,
-    chunks: VecDeque<Arc<ResultCell<Vec<R>>>>,
+    /// Each chunk's task id and where its results arrive, in submission order.
+    chunks: VecDeque<(u64, Arc<ResultCell<Vec<R>>>)>,
     current: VecDeque<R>,
 }
 
@@ -733,8 +745,8 @@ impl<R: Transferable> Iterator for Ordered<R> {
             if let Some(r) = self.current.pop_front() {
                 return Some(Ok(r));
             }
-            let cell = self.chunks.pop_front()?;
-            match take_from(&self.ctx, &cell, None) {
+            let (task, cell) = self.chunks.pop_front()?;
+            match take_from(&self.ctx, &cell, None, Some(task)) {
                 Ok(chunk) => self.current = chunk.into(),
                 Err(e) => {
                     if e == EngineError::Cancelled {
@@ -767,6 +779,10 @@ impl<R: Transferable> Iterator for Unordered<R> {
                 return None;
             }
             let g = self.done.lock();
+            let _awaiting = g.is_empty().then(|| {
+                self.ctx
+                    .awaiting(None, EventKind::ResultWait { task: None })
+            });
             let waited = self.done.wait_while(&self.ctx, g, None, |q| q.is_empty());
             let out = match waited {
                 Ok((mut g, _)) => g.pop_front(),

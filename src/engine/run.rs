@@ -143,6 +143,15 @@ impl RunCtx {
         self.recorder.record(current_worker_or_main(), object, kind);
     }
 
+    /// Record that the calling worker starts waiting for a join or a result (`kind` is a
+    /// `JoinWait` or a `ResultWait`); the returned guard records `WaitDone` when the wait
+    /// is over, however it ends. Only waits that really block are recorded: the timeline
+    /// then shows a main program blocked in `join()` or `map()` as blocked.
+    pub(crate) fn awaiting(&self, object: Option<ObjectId>, kind: EventKind) -> Awaiting<'_> {
+        self.emit(object, kind);
+        Awaiting { ctx: self, object }
+    }
+
     /// [`RunCtx::emit`] at a time the caller already read from `recorder.now_us()`.
     pub fn emit_at(&self, object: Option<ObjectId>, kind: EventKind, t_us: u64) {
         if !self.recorder.keeps(&kind) {
@@ -246,4 +255,16 @@ impl Drop for EnterGuard {
 /// The calling thread's worker id, or the main program's when outside any worker.
 pub fn current_worker_or_main() -> WorkerId {
     CURRENT.with(|c| c.borrow().as_ref().map(|(_, w)| *w).unwrap_or(MAIN_WORKER))
+}
+
+/// A join or result wait in progress (see [`RunCtx::awaiting`]).
+pub(crate) struct Awaiting<'a> {
+    ctx: &'a RunCtx,
+    object: Option<ObjectId>,
+}
+
+impl Drop for Awaiting<'_> {
+    fn drop(&mut self) {
+        self.ctx.emit(self.object, EventKind::WaitDone);
+    }
 }

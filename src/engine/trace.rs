@@ -207,6 +207,18 @@ pub enum EventKind {
     Note {
         text: String,
     },
+    /// `join()` on a worker still running: the caller waits until `worker` ends.
+    JoinWait {
+        worker: WorkerId,
+    },
+    /// `get()`, `result()` or `map()` on task `task`, not done yet; or, with no task, on
+    /// whichever finishes next (`as_completed`, `imap_unordered`).
+    ResultWait {
+        task: Option<u64>,
+    },
+    /// The caller's `JoinWait` or `ResultWait` is over: the wait returned, timed out or was
+    /// cancelled.
+    WaitDone,
     /// A wait with a timeout gave up (`acquire(timeout=..)` returned false, `get` raised
     /// Empty...): closes the worker's wait span on `object`.
     WaitTimedOut,

@@ -354,8 +354,21 @@ impl Worker {
     pub fn join(&self) -> EngineResult<i32> {
         let ctx = &self.shared.ctx;
         let g = self.shared.exit.lock();
+        let _awaiting = self.awaiting(g.is_none());
         let (g, _) = self.shared.exit.wait_while(ctx, g, None, |e| e.is_none())?;
         Ok(g.unwrap_or(EXIT_CANCELLED))
+    }
+
+    /// A join that will block (the worker is still running) is recorded as a wait.
+    fn awaiting(&self, running: bool) -> Option<crate::engine::run::Awaiting<'_>> {
+        running.then(|| {
+            self.shared.ctx.awaiting(
+                None,
+                EventKind::JoinWait {
+                    worker: self.shared.id,
+                },
+            )
+        })
     }
 
     /// `join(timeout)` in seconds: whether the worker had ended when the wait returned
@@ -364,6 +377,7 @@ impl Worker {
         let ctx = &self.shared.ctx;
         let deadline = deadline_after(Some(timeout))?;
         let g = self.shared.exit.lock();
+        let _awaiting = self.awaiting(g.is_none());
         let (g, woken) = self
             .shared
             .exit

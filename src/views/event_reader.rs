@@ -65,6 +65,13 @@ impl<'a> Fields<'a> {
         }
     }
 
+    fn opt_u64(&self, key: &str) -> Result<Option<u64>, String> {
+        match self.0.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.u64(key).map(Some),
+        }
+    }
+
     fn i64(&self, key: &str) -> Result<i64, String> {
         let v = self.get(key)?;
         v.as_i64().ok_or_else(|| bad(key, v, "a whole number"))
@@ -309,6 +316,13 @@ fn read_kind(f: &Fields) -> Result<EventKind, String> {
             text: f.string("text")?,
         },
         "wait_timed_out" => K::WaitTimedOut,
+        "join_wait" => K::JoinWait {
+            worker: f.u32("worker")?,
+        },
+        "result_wait" => K::ResultWait {
+            task: f.opt_u64("task")?,
+        },
+        "wait_done" => K::WaitDone,
         "figure" => K::Figure(Box::new(Figure {
             key: f.string("key")?,
             value: f.f64("value")?,

@@ -33,10 +33,14 @@ pub enum SpanKind {
     CondWait,
     EventWait,
     BarrierWait,
+    /// In `join()`, waiting for another worker to end.
+    JoinWait,
+    /// In `get()`, `result()`, `map()` or `as_completed`, waiting for a task's result.
+    ResultWait,
 }
 
 impl SpanKind {
-    pub const ALL: [SpanKind; 13] = [
+    pub const ALL: [SpanKind; 15] = [
         SpanKind::Lifetime,
         SpanKind::Task,
         SpanKind::LockWait,
@@ -50,6 +54,8 @@ impl SpanKind {
         SpanKind::CondWait,
         SpanKind::EventWait,
         SpanKind::BarrierWait,
+        SpanKind::JoinWait,
+        SpanKind::ResultWait,
     ];
 
     fn index(self) -> usize {
@@ -72,6 +78,8 @@ impl SpanKind {
             SpanKind::CondWait => "condition wait",
             SpanKind::EventWait => "event wait",
             SpanKind::BarrierWait => "barrier wait",
+            SpanKind::JoinWait => "joining",
+            SpanKind::ResultWait => "waiting for a result",
         }
     }
 
@@ -86,6 +94,8 @@ impl SpanKind {
                 | SpanKind::CondWait
                 | SpanKind::EventWait
                 | SpanKind::BarrierWait
+                | SpanKind::JoinWait
+                | SpanKind::ResultWait
         )
     }
 }
@@ -176,6 +186,8 @@ pub struct Lane {
     /// RLock re-entry depth per held lock.
     lock_depth: Vec<(ObjectId, u32)>,
     markers: AppendLog<Marker>,
+    /// Which span kinds this lane has had, one bit per `SpanKind::index`.
+    kinds_seen: u32,
     marker_runmax: u64,
     marker_disorder: u64,
     totals: LaneTotals,
@@ -185,6 +197,7 @@ pub struct Lane {
 
 impl Lane {
     fn open_span(&mut self, kind: SpanKind, e: &Event, task: Option<u64>) {
+        self.kinds_seen |= 1 << kind.index();
         self.open.push(Span {
             kind,
             object: e.object,
@@ -238,6 +251,11 @@ impl Lane {
                 end_us: now.max(s.start_us),
                 ..*s
             }))
+    }
+
+    /// Whether this lane has ever had a span of `kind`.
+    pub fn has_seen(&self, kind: SpanKind) -> bool {
+        self.kinds_seen & (1 << kind.index()) != 0
     }
 
     pub fn open_spans(&self) -> &[Span] {
@@ -373,6 +391,13 @@ impl Timeline {
                 lane.close_span(e, same(SpanKind::EventWait));
             }
             K::BarrierWait { .. } => lane.open_span(SpanKind::BarrierWait, e, None),
+            K::JoinWait { .. } => lane.open_span(SpanKind::JoinWait, e, None),
+            K::ResultWait { task } => lane.open_span(SpanKind::ResultWait, e, *task),
+            K::WaitDone => {
+                lane.close_span(e, |s| {
+                    matches!(s.kind, SpanKind::JoinWait | SpanKind::ResultWait)
+                });
+            }
             // The wait gave up: end whichever wait span the worker has open on that object.
             K::WaitTimedOut => {
                 lane.close_span(e, |s| s.kind.is_waiting() && s.object == obj);

@@ -91,6 +91,23 @@ test('the bounded buffer state panel shows each shared value on its own card', a
   assert.equal(cards.buffer, 'buffer: [0, 0, 0, 0]');
 });
 
+// Regression: the main program blocked in join() or map() showed an idle lane and
+// "Waiting 0 µs"; the legend listed thirteen kinds whatever the run drew.
+test('the timeline shows the main program joining and waiting for results', async () => {
+  const legend = () => page.$$eval('.timeline-legend li', (ls) => ls.map((l) => l.textContent.trim()));
+  await page.goto(`${server.url}/#/examples/start-join?run=1`);
+  await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+  assert.ok(await page.$$eval('[data-testid=timeline-svg] .sk-joinwait', (r) => r.length) > 0, 'a join span');
+  assert.ok((await legend()).includes('joining'), `legend: ${await legend()}`);
+  assert.ok(!(await legend()).includes('barrier wait'), `legend: ${await legend()}`);
+  await page.goto(`${server.url}/#/`);
+  await page.goto(`${server.url}/#/examples/pool?run=1`);
+  await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
+  assert.ok(await page.$$eval('[data-testid=timeline-svg] .sk-resultwait', (r) => r.length) > 0, 'a result wait span');
+  const mainWaiting = await page.$eval('[data-testid=worker-times] tbody tr', (tr) => tr.cells[3].textContent);
+  assert.notEqual(mainWaiting, '0 µs');
+});
+
 // The Python and the Rust are fetched from the site (code/), not compiled into the wasm.
 test('the code panel loads both texts, and says so when it cannot', async () => {
   const codeText = (id) => page.$eval(`[data-testid=code-${id}] pre`, (e) => e.textContent).catch(() => '');

@@ -308,7 +308,7 @@ pub fn timeline(p: &TimelineProps) -> Html {
                 }
                 <div class="timeline-tip" ref={tooltip} hidden=true role="tooltip"></div>
             </div>
-            { legend() }
+            { legend(tl) }
             <details class="timeline-text" data-testid="timeline-text">
                 <summary>{"Timeline as text"}</summary>
                 <ul>{ for summary.into_iter().map(|s| html! { <li>{s}</li> }) }</ul>
@@ -365,6 +365,8 @@ fn kind_class(kind: SpanKind) -> &'static str {
         SpanKind::CondWait => "sk-condwait",
         SpanKind::EventWait => "sk-eventwait",
         SpanKind::BarrierWait => "sk-barrierwait",
+        SpanKind::JoinWait => "sk-joinwait",
+        SpanKind::ResultWait => "sk-resultwait",
     }
 }
 
@@ -620,8 +622,13 @@ fn highlight_line(t: f64, sc: &Scale, height: f64) -> Html {
     }
 }
 
-fn legend() -> Html {
-    let kinds = SpanKind::ALL.iter().filter(|k| **k != SpanKind::Lifetime);
+/// The kinds of span this run has drawn (fifteen swatches for a run that uses two only
+/// send the learner looking for the other thirteen).
+fn legend(tl: &TimelineView) -> Html {
+    let kinds = SpanKind::ALL
+        .iter()
+        .filter(|k| **k != SpanKind::Lifetime)
+        .filter(|k| tl.lanes().any(|l| l.has_seen(**k)));
     html! {
         <ul class="timeline-legend" aria-label="Legend">
             { for kinds.map(|k| html! {
