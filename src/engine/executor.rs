@@ -159,10 +159,9 @@ impl<R: Transferable> Iterator for AsCompleted<R> {
             return None;
         }
         let g = self.queue.lock();
-        let _awaiting = g.is_empty().then(|| {
-            self.ctx
-                .awaiting(None, EventKind::ResultWait { task: None })
-        });
+        let _awaiting = g
+            .is_empty()
+            .then(|| self.ctx.awaiting(EventKind::ResultWait { task: None }));
         match self.queue.wait_while(&self.ctx, g, None, |q| q.is_empty()) {
             Ok((mut g, _)) => {
                 let i = g.pop_front()?;

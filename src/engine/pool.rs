@@ -607,7 +607,7 @@ impl<R> ResultCell<R> {
         if g.out.is_some() {
             return Ok((g, Woken::Ready));
         }
-        let _awaiting = ctx.awaiting(None, EventKind::ResultWait { task });
+        let _awaiting = ctx.awaiting(EventKind::ResultWait { task });
         self.parked.fetch_add(1, Ordering::AcqRel);
         let waited = self.slot.wait_while(ctx, g, deadline, |s| s.out.is_none());
         self.parked.fetch_sub(1, Ordering::AcqRel);
@@ -779,10 +779,9 @@ impl<R: Transferable> Iterator for Unordered<R> {
                 return None;
             }
             let g = self.done.lock();
-            let _awaiting = g.is_empty().then(|| {
-                self.ctx
-                    .awaiting(None, EventKind::ResultWait { task: None })
-            });
+            let _awaiting = g
+                .is_empty()
+                .then(|| self.ctx.awaiting(EventKind::ResultWait { task: None }));
             let waited = self.done.wait_while(&self.ctx, g, None, |q| q.is_empty());
             let out = match waited {
                 Ok((mut g, _)) => g.pop_front(),

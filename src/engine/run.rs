@@ -147,9 +147,9 @@ impl RunCtx {
     /// `JoinWait` or a `ResultWait`); the returned guard records `WaitDone` when the wait
     /// is over, however it ends. Only waits that really block are recorded: the timeline
     /// then shows a main program blocked in `join()` or `map()` as blocked.
-    pub(crate) fn awaiting(&self, object: Option<ObjectId>, kind: EventKind) -> Awaiting<'_> {
-        self.emit(object, kind);
-        Awaiting { ctx: self, object }
+    pub(crate) fn awaiting(&self, kind: EventKind) -> Awaiting<'_> {
+        self.emit(None, kind);
+        Awaiting { ctx: self }
     }
 
     /// [`RunCtx::emit`] at a time the caller already read from `recorder.now_us()`.
@@ -260,11 +260,10 @@ pub fn current_worker_or_main() -> WorkerId {
 /// A join or result wait in progress (see [`RunCtx::awaiting`]).
 pub(crate) struct Awaiting<'a> {
     ctx: &'a RunCtx,
-    object: Option<ObjectId>,
 }
 
 impl Drop for Awaiting<'_> {
     fn drop(&mut self) {
-        self.ctx.emit(self.object, EventKind::WaitDone);
+        self.ctx.emit(None, EventKind::WaitDone);
     }
 }

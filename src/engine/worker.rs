@@ -362,12 +362,9 @@ impl Worker {
     /// A join that will block (the worker is still running) is recorded as a wait.
     fn awaiting(&self, running: bool) -> Option<crate::engine::run::Awaiting<'_>> {
         running.then(|| {
-            self.shared.ctx.awaiting(
-                None,
-                EventKind::JoinWait {
-                    worker: self.shared.id,
-                },
-            )
+            self.shared.ctx.awaiting(EventKind::JoinWait {
+                worker: self.shared.id,
+            })
         })
     }
 

@@ -328,7 +328,6 @@ impl StatePanel {
         self.counters.get(name)
     }
 
-    /// One line per primitive, for the CLI and screen readers.
     /// The lock of a `Value` or `Array`, if it has one the panel knows.
     pub fn own_lock(&self, o: &ObjectView) -> Option<&ObjectView> {
         o.lock.and_then(|id| self.objects.get(&id))
@@ -347,6 +346,7 @@ impl StatePanel {
         }
     }
 
+    /// One line per primitive, for the CLI and screen readers.
     pub fn describe(&self, o: &ObjectView) -> String {
         let names = |ws: &[WorkerId]| {
             ws.iter()
