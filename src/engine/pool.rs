@@ -27,7 +27,7 @@ use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
-use std::sync::{Arc, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Values that can be sent to a worker of either flavour.
 pub trait Transferable: Serialize + DeserializeOwned + Send + 'static {}
@@ -69,19 +69,46 @@ impl PoolSpec {
 }
 
 /// A queued task, type-erased. One allocation per task: the task's function, its packed
-/// argument and where its outcome goes all live in one box.
-trait Job: Send {
-    fn run(self: Box<Self>, ctx: &RunCtx, pool: ObjectId, flavour: Flavour);
+/// argument and where its outcome goes all live in one `Arc`. For `apply_async` that is
+/// also where the result waits, so the submitter allocates once per task and, as it drops
+/// the last handle, frees on its own thread (a free on a worker's thread is what made
+/// the allocator the main cost of dispatching a trivial task).
+trait Job: Send + Sync {
+    /// Runs the task; a second call (or one after `abandon`) does nothing.
+    fn run(&self, ctx: &RunCtx, pool: ObjectId, flavour: Flavour);
     /// Called instead of `run` when the pool is terminated first, so nobody waits forever.
-    fn abandon(self: Box<Self>);
+    fn abandon(&self);
+}
+
+/// Where a task's outcome goes: its `ResultCell`, or a closure of `imap`/`imap_unordered`.
+trait Deliver<R>: Send + Sync {
+    fn deliver(&self, out: Outcome<R>);
+}
+
+impl<R: Send, G: Fn(Outcome<R>) + Send + Sync> Deliver<R> for G {
+    fn deliver(&self, out: Outcome<R>) {
+        self(out)
+    }
+}
+
+impl<R: Send> Deliver<R> for ResultCell<R> {
+    fn deliver(&self, out: Outcome<R>) {
+        self.fill(out)
+    }
 }
 
 struct Task<A, R, F, D> {
     id: u64,
-    f: F,
-    arg: Parcel<A>,
+    /// The function and its packed argument, taken by whoever runs or abandons the task.
+    work: Mutex<Option<(F, Parcel<A>)>>,
     deliver: D,
     _result: PhantomData<fn() -> R>,
+}
+
+impl<A, R, F, D> Task<A, R, F, D> {
+    fn take_work(&self) -> Option<(F, Parcel<A>)> {
+        self.work.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
 }
 
 impl<A, R, F, D> Job for Task<A, R, F, D>
@@ -89,16 +116,13 @@ where
     A: Transferable,
     R: Transferable,
     F: FnOnce(A) -> EngineResult<R> + Send + 'static,
-    D: FnOnce(Outcome<R>) + Send + 'static,
+    D: Deliver<R>,
 {
-    fn run(self: Box<Self>, ctx: &RunCtx, pool: ObjectId, flavour: Flavour) {
-        let Task {
-            id: task,
-            f,
-            arg,
-            deliver,
-            ..
-        } = *self;
+    fn run(&self, ctx: &RunCtx, pool: ObjectId, flavour: Flavour) {
+        let Some((f, arg)) = self.take_work() else {
+            return;
+        };
+        let task = self.id;
         ctx.emit(Some(pool), EventKind::TaskStart { task });
         let out = arg.open(ctx).and_then(|a| {
             let r = catch_unwind(AssertUnwindSafe(|| f(a)))
@@ -113,13 +137,31 @@ where
             },
         );
         ctx.progress();
-        deliver(out);
+        self.deliver.deliver(out);
     }
 
-    fn abandon(self: Box<Self>) {
-        (self.deliver)(Err(EngineError::Task(
-            "the pool was terminated before this task ran".into(),
-        )))
+    fn abandon(&self) {
+        if self.take_work().is_some() {
+            self.deliver.deliver(Err(EngineError::Task(
+                "the pool was terminated before this task ran".into(),
+            )))
+        }
+    }
+}
+
+/// What an `AsyncResult` holds: a task whose outcome lands in its own `ResultCell`.
+trait HasCell<R>: Send + Sync {
+    fn cell(&self) -> &ResultCell<R>;
+}
+
+impl<A, R, F> HasCell<R> for Task<A, R, F, ResultCell<R>>
+where
+    A: Send,
+    R: Send,
+    F: Send,
+{
+    fn cell(&self) -> &ResultCell<R> {
+        &self.deliver
     }
 }
 
@@ -135,7 +177,7 @@ const IDLE_SPINS: u32 = 64;
 /// doorbell for the workers that found it empty and parked. A submitter rings only when
 /// somebody is parked, so a busy pool makes no system call per task.
 struct Jobs {
-    queue: SegQueue<Box<dyn Job>>,
+    queue: SegQueue<Arc<dyn Job>>,
     state: AtomicU8,
     /// Workers parked (or about to park) on `bell`.
     parked: AtomicUsize,
@@ -156,7 +198,7 @@ impl Jobs {
         self.state.load(Ordering::Acquire)
     }
 
-    fn push(&self, job: Box<dyn Job>) {
+    fn push(&self, job: Arc<dyn Job>) {
         self.queue.push(job);
         // Pairs with the fence in `park`: either the worker sees the job, or we see it parked.
         fence(Ordering::SeqCst);
@@ -281,12 +323,13 @@ impl Pool {
     }
 
     /// Queue one task; `deliver` receives its outcome (or an error if it never runs).
-    fn submit<A, R, F, D>(&self, f: F, arg: A, deliver: D) -> EngineResult<u64>
+    /// Returns the queued task, which the caller may keep to read its outcome.
+    fn submit<A, R, F, D>(&self, f: F, arg: A, deliver: D) -> EngineResult<Arc<Task<A, R, F, D>>>
     where
         A: Transferable,
         R: Transferable,
         F: FnOnce(A) -> EngineResult<R> + Send + 'static,
-        D: FnOnce(Outcome<R>) + Send + 'static,
+        D: Deliver<R> + 'static,
     {
         self.ctx.check()?;
         if self.jobs.state() != 0 {
@@ -295,19 +338,20 @@ impl Pool {
         let task = self.next_task.fetch_add(1, Ordering::Relaxed);
         let arg = Parcel::pack(&self.ctx, arg, self.flavour)?;
         self.ctx.emit(Some(self.id), EventKind::TaskSubmit { task });
-        self.jobs.push(Box::new(Task {
+        let queued = Arc::new(Task {
             id: task,
-            f,
-            arg,
+            work: Mutex::new(Some((f, arg))),
             deliver,
             _result: PhantomData,
-        }));
+        });
+        self.jobs.push(queued.clone());
         // A terminate that raced with this submit: nobody will run the task, so say so.
         if self.jobs.state() & TERMINATED != 0 {
             self.jobs.abandon_pending();
         }
-        Ok(task)
+        Ok(queued)
     }
+
     /// `apply_async(f, (arg,))`: queue `f(arg)` and return a handle on its result.
     pub fn apply_async<A, R, F>(&self, f: F, arg: A) -> EngineResult<AsyncResult<R>>
     where
@@ -315,13 +359,11 @@ impl Pool {
         R: Transferable,
         F: FnOnce(A) -> EngineResult<R> + Send + 'static,
     {
-        let cell = Arc::new(ResultCell::new());
-        let target = cell.clone();
-        let task = self.submit(f, arg, move |out| target.fill(out))?;
+        let queued = self.submit(f, arg, ResultCell::new())?;
         Ok(AsyncResult {
             ctx: self.ctx.clone(),
-            task,
-            cell,
+            task: queued.id,
+            cell: queued,
         })
     }
 
@@ -352,7 +394,7 @@ impl Pool {
         A: Transferable,
         R: Transferable,
         F: Fn(A) -> EngineResult<R> + Send + Sync + 'static,
-        D: FnOnce(Outcome<Vec<R>>) + Send + 'static,
+        D: Fn(Outcome<Vec<R>>) + Send + Sync + 'static,
     {
         let size = match chunksize {
             Some(0) => {
@@ -370,7 +412,7 @@ impl Pool {
             let chunk: Vec<A> = items.by_ref().take(size).collect();
             let f = f.clone();
             let task = move |chunk: Vec<A>| chunk.into_iter().map(|a| f(a)).collect();
-            tasks.push(self.submit(task, chunk, deliver_for(tasks.len()))?);
+            tasks.push(self.submit(task, chunk, deliver_for(tasks.len()))?.id);
         }
         Ok(tasks)
     }
@@ -619,7 +661,8 @@ impl<R> ResultCell<R> {
 pub struct AsyncResult<R> {
     ctx: Arc<RunCtx>,
     task: u64,
-    cell: Arc<ResultCell<R>>,
+    /// The queued task itself, whose `ResultCell` the worker fills.
+    cell: Arc<dyn HasCell<R>>,
 }
 
 impl<R> Clone for AsyncResult<R> {
@@ -639,12 +682,12 @@ impl<R: Transferable> AsyncResult<R> {
     }
 
     pub fn ready(&self) -> bool {
-        self.cell.is_ready()
+        self.cell.cell().is_ready()
     }
 
     /// `None` until ready; then whether the task succeeded.
     pub fn successful(&self) -> Option<bool> {
-        self.cell.slot.lock().out.as_ref().map(|o| o.is_ok())
+        self.cell.cell().slot.lock().out.as_ref().map(|o| o.is_ok())
     }
 
     /// Wait until ready or `timeout` seconds pass; whether it is ready.
@@ -652,6 +695,7 @@ impl<R: Transferable> AsyncResult<R> {
         let deadline = deadline_after(timeout)?;
         let (g, woken) = self
             .cell
+            .cell()
             .wait_locked(&self.ctx, deadline, Some(self.task))?;
         drop(g);
         Ok(woken == Woken::Ready)
@@ -666,6 +710,7 @@ impl<R: Transferable> AsyncResult<R> {
         let deadline = deadline_after(timeout)?;
         let (g, woken) = self
             .cell
+            .cell()
             .wait_locked(&self.ctx, deadline, Some(self.task))?;
         if woken == Woken::TimedOut {
             return Err(EngineError::Timeout);
@@ -681,7 +726,7 @@ impl<R: Transferable> AsyncResult<R> {
     pub fn take(&self, timeout: Option<f64>) -> EngineResult<R> {
         take_from(
             &self.ctx,
-            &self.cell,
+            self.cell.cell(),
             deadline_after(timeout)?,
             Some(self.task),
         )
@@ -689,7 +734,7 @@ impl<R: Transferable> AsyncResult<R> {
 
     /// The task's error, if it has ended with one (a copy; the result stays).
     pub fn error(&self) -> Option<EngineError> {
-        match &self.cell.slot.lock().out {
+        match &self.cell.cell().slot.lock().out {
             Some(Err(e)) => Some(e.clone()),
             _ => None,
         }
@@ -697,7 +742,7 @@ impl<R: Transferable> AsyncResult<R> {
 
     /// Register an `as_completed` queue to hear when this task ends.
     pub(crate) fn watch(&self, queue: &Arc<WaitCell<VecDeque<usize>>>, position: usize) {
-        let mut s = self.cell.slot.lock();
+        let mut s = self.cell.cell().slot.lock();
         if s.out.is_some() {
             drop(s);
             queue.lock().push_back(position);
@@ -865,6 +910,40 @@ mod tests {
             2 * n,
             "argument in, result out, on workers"
         );
+    }
+
+    /// A handle keeps its task's allocation (the result lives there), but not what the
+    /// task captured: that goes as soon as it has run or been abandoned.
+    #[test]
+    fn a_kept_handle_does_not_keep_the_task_function_or_argument() {
+        let th = Threads::build(2).unwrap();
+        let ctx = RunCtx::new();
+        let _main = ctx.enter(MAIN_WORKER);
+        let pool = Pool::new(&ctx, &th, PoolSpec::new(Flavour::Thread, 1)).unwrap();
+        let captured = Arc::new(1u64);
+        let c = captured.clone();
+        let h = pool.apply_async(move |g: u64| Ok(*c + g), 2).unwrap();
+        assert_eq!(h.get(None), Ok(3));
+        assert_eq!(Arc::strong_count(&captured), 1);
+        // The same for a task dropped by terminate().
+        let blocker_ctx = ctx.clone();
+        let _busy = pool
+            .apply_async(
+                move |x: u64| {
+                    blocker_ctx.sleep(std::time::Duration::from_millis(30))?;
+                    Ok(x)
+                },
+                0,
+            )
+            .unwrap();
+        let c = captured.clone();
+        let queued = pool.apply_async(move |g: u64| Ok(*c + g), 2).unwrap();
+        pool.terminate().unwrap();
+        assert!(matches!(
+            queued.get(Some(5.0)),
+            Ok(3) | Err(EngineError::Task(_))
+        ));
+        assert_eq!(Arc::strong_count(&captured), 1);
     }
 
     /// Tasks still queued when the pool is terminated all resolve (to an error), and the
