@@ -553,3 +553,59 @@ fn defaults_print_their_figures() {
         println!("gil {flavour} io: {}", r.figure_keys().join(", "));
     }
 }
+
+// ---- figures ---------------------------------------------------------------------------
+
+/// Regression: the Results list shows each figure's sentence alone, and some sentences
+/// never said their number ("2 tasks one after another (best of 3)", "times the GIL
+/// changed hands over the whole run"). A measured figure that is not zero must state its
+/// value in its sentence, to some precision.
+#[test]
+fn every_measured_figure_states_its_value() {
+    let _turn = turn();
+    let runs = [
+        ("gil", vec![("work", "5"), ("repeat", "1")]),
+        (
+            "gil",
+            vec![("work-kind", "io"), ("latency-ms", "20"), ("repeat", "1")],
+        ),
+        ("parallel-map", vec![("items", "8"), ("work", "50")]),
+        (
+            "do-work",
+            vec![
+                ("pool", "2"),
+                ("file-items", "4"),
+                ("file-kb", "4"),
+                ("square-items", "50"),
+            ],
+        ),
+    ];
+    let mut silent = Vec::new();
+    for (id, knobs) in &runs {
+        let r = run(id, knobs);
+        assert_eq!(r.outcome, Outcome::Done, "{id}");
+        for e in &r.events {
+            let EventKind::Figure(f) = &e.kind else {
+                continue;
+            };
+            // Flags, shares and counts that the sentence words ("no bytes were copied").
+            if matches!(f.unit.as_str(), "" | "bool" | "share") || f.value == 0.0 {
+                continue;
+            }
+            let v = f.value;
+            let forms = [
+                format!("{v:.0}"),
+                format!("{v:.1}"),
+                format!("{v:.2}"),
+                format!("{v:.3}"),
+            ];
+            if !forms.iter().any(|form| f.text.contains(form.as_str())) {
+                silent.push(format!("{id} {}={v:.3}: {}", f.key, f.text));
+            }
+        }
+    }
+    assert!(
+        silent.is_empty(),
+        "figures that do not say their value: {silent:#?}"
+    );
+}

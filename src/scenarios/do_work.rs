@@ -87,7 +87,7 @@ pub fn run(s: &Scene) -> EngineResult<()> {
             &format!("{}-ms", label(flavour, kind).replace('/', "-")),
             ms,
             "ms",
-            format!("{} with a pool of {pool_size}, starting the pool included (source: {first} and {second} ms)", label(flavour, kind)),
+            format!("{} with a pool of {pool_size}, starting the pool included: {ms:.1} ms (source: {first} and {second} ms)", label(flavour, kind)),
         );
     }
     report(s)

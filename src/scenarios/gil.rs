@@ -358,17 +358,19 @@ fn report(s: &Scene, gil: &Arc<Gil>, workers: usize, best: &Best) -> EngineResul
         if gil.enabled() { "on" } else { "off" }
     );
     let repeats = s.int("repeat");
+    let serial_ms = best.serial_own.unwrap_or(0.0) * 1000.0;
+    let parallel_ms = best.parallel_own.unwrap_or(0.0) * 1000.0;
     s.figure(
         "serial-ms",
-        best.serial_own.unwrap_or(0.0) * 1000.0,
+        serial_ms,
         "ms",
-        format!("{workers} tasks one after another (best of {repeats})"),
+        format!("{workers} tasks one after another: {serial_ms:.1} ms (best of {repeats})"),
     );
     s.figure(
         "parallel-ms",
-        best.parallel_own.unwrap_or(0.0) * 1000.0,
+        parallel_ms,
         "ms",
-        format!("{workers} tasks at once, one per worker (best of {repeats})"),
+        format!("{workers} tasks at once, one per worker: {parallel_ms:.1} ms (best of {repeats})"),
     );
     s.figure(
         "speedup",
@@ -385,17 +387,24 @@ fn report(s: &Scene, gil: &Arc<Gil>, workers: usize, best: &Best) -> EngineResul
         "x",
         format!("{what}: {wall:.2}x by the wall clock alone (best of {repeats})"),
     );
+    let efficiency = speedup / workers.max(1) as f64;
     s.figure(
         "efficiency",
-        speedup / workers.max(1) as f64,
+        efficiency,
         "ratio",
-        format!("speedup per worker: 1.0 would be perfect use of {workers} workers"),
+        format!(
+            "speedup per worker: {efficiency:.2} (1.0 would be perfect use of {workers} workers)"
+        ),
     );
+    let handoffs = gil.handoffs();
     s.figure(
         "gil-handoffs",
-        gil.handoffs() as f64,
+        handoffs as f64,
         "hand-offs",
-        "times the GIL changed hands over the whole run (see the GIL lane in the timeline)",
+        format!(
+            "the GIL changed hands {handoffs} times over the whole run (see the GIL lane in \
+             the timeline)"
+        ),
     );
     if let Ok(cores) = std::thread::available_parallelism() {
         s.figure(

@@ -114,20 +114,24 @@ fn report(s: &Scene, items: usize, same: bool, serial: f64, parallel: f64) -> En
         "serial-ms",
         serial * 1000.0,
         "ms",
-        format!("[f(x) for x in xs] over {items} items"),
+        format!(
+            "[f(x) for x in xs] over {items} items: {:.1} ms",
+            serial * 1000.0
+        ),
     );
     s.figure(
         "parallel-ms",
         parallel * 1000.0,
         "ms",
         format!(
-            "pool.map(f, xs) on {} {}",
+            "pool.map(f, xs) on {} {}: {:.1} ms",
             s.int("pool"),
             if s.choice("flavour") == "process" {
                 "processes"
             } else {
                 "threads"
-            }
+            },
+            parallel * 1000.0
         ),
     );
     s.figure(
@@ -140,17 +144,19 @@ fn report(s: &Scene, items: usize, same: bool, serial: f64, parallel: f64) -> En
             s.int("work")
         ),
     );
+    let efficiency = speedup / pool;
     s.figure(
         "efficiency",
-        speedup / pool,
+        efficiency,
         "ratio",
-        "speedup per worker (1.0 is perfect)",
+        format!("speedup per worker: {efficiency:.2} (1.0 is perfect)"),
     );
+    let per_item_us = parallel * 1e6 / items.max(1) as f64;
     s.figure(
         "per-item-us",
-        parallel * 1e6 / items.max(1) as f64,
+        per_item_us,
         "µs",
-        "wall time of pool.map per item, overhead included",
+        format!("wall time of pool.map per item, overhead included: {per_item_us:.0} µs"),
     );
     Ok(())
 }
