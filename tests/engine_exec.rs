@@ -849,4 +849,10 @@ fn blocking_joins_and_result_waits_are_recorded_others_are_not() {
     // About 40 ms in the join and 40 + 10 ms waiting for results.
     let waited = tl.totals(MAIN_WORKER).waiting_us();
     assert!(waited >= 80_000, "main waited {waited} µs");
+    let summary = tl.lane_summary(MAIN_WORKER);
+    assert!(
+        summary.contains("in join()") && summary.contains("for results"),
+        "{summary}"
+    );
+    assert!(!summary.contains("other primitives"), "{summary}");
 }

@@ -604,7 +604,20 @@ impl Timeline {
         if queue > 0 {
             parts.push(format!("blocked {} on queues", ms(queue)));
         }
-        let other = t.waiting_us().saturating_sub(lock).saturating_sub(queue);
+        let join = t.of(SpanKind::JoinWait);
+        if join > 0 {
+            parts.push(format!("waited {} in join()", ms(join)));
+        }
+        let result = t.of(SpanKind::ResultWait);
+        if result > 0 {
+            parts.push(format!("waited {} for results", ms(result)));
+        }
+        let other = t
+            .waiting_us()
+            .saturating_sub(lock)
+            .saturating_sub(queue)
+            .saturating_sub(join)
+            .saturating_sub(result);
         if other > 0 {
             parts.push(format!("waited {} on other primitives", ms(other)));
         }
