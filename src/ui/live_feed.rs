@@ -77,8 +77,9 @@ impl Feed {
 
     /// One animation frame: either the owed redraw alone, or applying events within the
     /// budget (and a redraw when it is due). `keep` collects every applied event (the
-    /// run's trace, for export); `skip_backlog` drops everything but the run's end and its
-    /// workers' ends (a cancelled run that has already stopped).
+    /// run's trace, for export); `skip_backlog` drops everything but the run's end, its
+    /// workers' ends and the ends of their join and result waits (a cancelled run that has
+    /// already stopped).
     pub fn frame(
         &mut self,
         run: &LiveRun,
@@ -103,11 +104,14 @@ impl Feed {
             if skip_backlog {
                 run.ctx.recorder.drain_into(&mut batch, usize::MAX);
                 // The workers' ends too (one each, so still cheap): without them the
-                // views kept a cancelled waiter "blocked" after the run.
+                // views kept a cancelled waiter "blocked" after the run. Likewise the end
+                // of a join or result wait the cancel broke (one per waiting worker).
                 batch.retain(|e| {
                     matches!(
                         e.kind,
-                        EventKind::RunEnd { .. } | EventKind::WorkerEnd { .. }
+                        EventKind::RunEnd { .. }
+                            | EventKind::WorkerEnd { .. }
+                            | EventKind::WaitDone
                     )
                 });
             } else {

@@ -130,6 +130,9 @@ test('a run stuck waiting for ever is cancelled promptly, and the next run works
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=state-panel] dd')]
       .filter((d) => /consumer-/.test(d.textContent)).length === 0, null, { timeout: 5000 })
       .catch(async () => assert.fail(`after the cancel: ${await page.textContent('[data-testid=state-panel]')}`));
+    // Likewise the main program's join, which the cancel broke, is over, not "still going".
+    assert.equal(await page.$$eval('[data-testid=timeline-svg] .sk-joinwait.open', (r) => r.length), 0);
+    assert.ok(await page.$$eval('[data-testid=timeline-svg] .sk-joinwait', (r) => r.length) > 0, 'a join span');
   } else {
     console.log(`# the stuck run was diagnosed before the cancel: ${stuck}`);
     assert.equal(stuck, 'failed');
