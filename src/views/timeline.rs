@@ -138,6 +138,27 @@ pub enum MarkerKind {
     Deserialize { bytes: u64, us: u64 },
 }
 
+impl MarkerKind {
+    pub const COUNT: u16 = 11;
+
+    /// A number per kind (its fields aside), for sets of kinds.
+    pub fn index(self) -> u16 {
+        match self {
+            MarkerKind::Put { .. } => 0,
+            MarkerKind::Get { .. } => 1,
+            MarkerKind::Print => 2,
+            MarkerKind::Log => 3,
+            MarkerKind::EventSet => 4,
+            MarkerKind::EventClear => 5,
+            MarkerKind::Notify { .. } => 6,
+            MarkerKind::Submit { .. } => 7,
+            MarkerKind::BarrierPass => 8,
+            MarkerKind::Serialize { .. } => 9,
+            MarkerKind::Deserialize { .. } => 10,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Marker {
     pub kind: MarkerKind,
@@ -188,6 +209,8 @@ pub struct Lane {
     markers: AppendLog<Marker>,
     /// Which span kinds this lane has had, one bit per `SpanKind::index`.
     kinds_seen: u32,
+    /// Which marker kinds it has had, one bit per `MarkerKind::index`.
+    marks_seen: u16,
     marker_runmax: u64,
     marker_disorder: u64,
     totals: LaneTotals,
@@ -231,6 +254,7 @@ impl Lane {
     }
 
     fn mark(&mut self, kind: MarkerKind, e: &Event) {
+        self.marks_seen |= 1 << kind.index();
         self.marker_runmax = self.marker_runmax.max(e.t_us);
         self.marker_disorder = self.marker_disorder.max(self.marker_runmax - e.t_us);
         self.markers.push(Marker {
@@ -251,6 +275,11 @@ impl Lane {
                 end_us: now.max(s.start_us),
                 ..*s
             }))
+    }
+
+    /// Whether this lane has ever had a marker that `matches`.
+    pub fn has_marked(&self, matches: impl Fn(u16) -> bool) -> bool {
+        (0..MarkerKind::COUNT).any(|i| self.marks_seen & (1 << i) != 0 && matches(i))
     }
 
     /// Whether this lane has ever had a span of `kind`.

@@ -104,6 +104,9 @@ test('the timeline shows the main program joining and waiting for results', asyn
   await page.goto(`${server.url}/#/examples/pool?run=1`);
   await page.waitForSelector('[data-run-state=done]', { timeout: 60000 });
   assert.ok(await page.$$eval('[data-testid=timeline-svg] .sk-resultwait', (r) => r.length) > 0, 'a result wait span');
+  // The ticks are explained too: the pool's workers print, nobody puts on a queue.
+  assert.ok((await legend()).includes('print or log'), `legend: ${await legend()}`);
+  assert.ok(!(await legend()).includes('put on a queue'), `legend: ${await legend()}`);
   const mainWaiting = await page.$eval('[data-testid=worker-times] tbody tr', (tr) => tr.cells[3].textContent);
   assert.notEqual(mainWaiting, '0 µs');
 });

@@ -565,11 +565,24 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 fn marker_class(m: &Marker) -> &'static str {
-    match m.kind {
-        MarkerKind::Put { .. } => "mk-put",
-        MarkerKind::Get { .. } => "mk-get",
-        MarkerKind::Print | MarkerKind::Log => "mk-print",
-        _ => "mk-other",
+    MARKER_GROUPS[marker_group(m.kind.index())].0
+}
+
+/// The marker groups the timeline colours apart: (class, legend label).
+const MARKER_GROUPS: [(&str, &str); 4] = [
+    ("mk-put", "put on a queue"),
+    ("mk-get", "got from a queue"),
+    ("mk-print", "print or log"),
+    ("mk-other", "other event (hover for which)"),
+];
+
+/// Which of [`MARKER_GROUPS`] a marker kind (by `MarkerKind::index`) is drawn in.
+fn marker_group(index: u16) -> usize {
+    match index {
+        0 => 0,     // put
+        1 => 1,     // get
+        2 | 3 => 2, // print, log
+        _ => 3,
     }
 }
 
@@ -629,6 +642,11 @@ fn legend(tl: &TimelineView) -> Html {
         .iter()
         .filter(|k| **k != SpanKind::Lifetime)
         .filter(|k| tl.lanes().any(|l| l.has_seen(**k)));
+    // The ticks too: unexplained, a learner cannot tell a put from a print.
+    let marks = MARKER_GROUPS
+        .iter()
+        .enumerate()
+        .filter(|(g, _)| tl.lanes().any(|l| l.has_marked(|i| marker_group(i) == *g)));
     html! {
         <ul class="timeline-legend" aria-label="Legend">
             { for kinds.map(|k| html! {
@@ -637,6 +655,14 @@ fn legend(tl: &TimelineView) -> Html {
                         <rect class={classes!("span", kind_class(*k))} x="0" y="0" width="18" height="12" />
                     </svg>
                     {k.label()}
+                </li>
+            }) }
+            { for marks.map(|(_, (class, label))| html! {
+                <li>
+                    <svg width="18" height="12" aria-hidden="true">
+                        <rect class={classes!("marker", *class)} x="8" y="3" width="2" height="6" />
+                    </svg>
+                    {*label}
                 </li>
             }) }
         </ul>
