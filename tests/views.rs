@@ -617,10 +617,10 @@ fn values_semaphores_and_arrays_do_not_share_one_counter() {
     );
 }
 
-/// The legend lists the markers a run drew: each lane knows which kinds it has had.
+/// The legend lists the markers a run drew: each lane knows which groups it has had.
 #[test]
 fn lanes_know_which_markers_they_have_had() {
-    use concurrency_playground::views::timeline::MarkerKind;
+    use concurrency_playground::views::timeline::MarkerGroup;
     let mut t = Tr::default();
     t.worker(0, 1, "T1").worker(0, 2, "T2");
     t.object(0, 1, "q", ObjectKind::Queue);
@@ -629,17 +629,16 @@ fn lanes_know_which_markers_they_have_had() {
             2,
             2,
             None,
-            EventKind::Print {
-                text: "hi\n".into(),
-            },
+            EventKind::Log(Box::new(concurrency_playground::engine::trace::Log {
+                level: "INFO".into(),
+                text: "hi".into(),
+            })),
         );
     let tl = Timeline::build(&t.events);
     let lane = |w| tl.lanes().find(|l| l.worker == w).unwrap();
-    let put = MarkerKind::Put { item: 0 }.index();
-    let print = MarkerKind::Print.index();
-    assert!(lane(1).has_marked(|i| i == put) && !lane(1).has_marked(|i| i == print));
-    assert!(lane(2).has_marked(|i| i == print) && !lane(2).has_marked(|i| i == put));
-    assert!(!lane(1).has_marked(|i| i >= MarkerKind::COUNT));
+    assert!(lane(1).has_marked(MarkerGroup::Put) && !lane(1).has_marked(MarkerGroup::Output));
+    assert!(lane(2).has_marked(MarkerGroup::Output) && !lane(2).has_marked(MarkerGroup::Put));
+    assert!(!lane(1).has_marked(MarkerGroup::Get) && !lane(2).has_marked(MarkerGroup::Other));
 }
 
 // ---- timings -----------------------------------------------------------------------------

@@ -138,23 +138,32 @@ pub enum MarkerKind {
     Deserialize { bytes: u64, us: u64 },
 }
 
-impl MarkerKind {
-    pub const COUNT: u16 = 11;
+/// How the timeline tells its ticks apart, and how its legend names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkerGroup {
+    Put,
+    Get,
+    /// A print or a log record.
+    Output,
+    Other,
+}
 
-    /// A number per kind (its fields aside), for sets of kinds.
-    pub fn index(self) -> u16 {
+impl MarkerGroup {
+    pub const ALL: [MarkerGroup; 4] = [
+        MarkerGroup::Put,
+        MarkerGroup::Get,
+        MarkerGroup::Output,
+        MarkerGroup::Other,
+    ];
+}
+
+impl MarkerKind {
+    pub fn group(self) -> MarkerGroup {
         match self {
-            MarkerKind::Put { .. } => 0,
-            MarkerKind::Get { .. } => 1,
-            MarkerKind::Print => 2,
-            MarkerKind::Log => 3,
-            MarkerKind::EventSet => 4,
-            MarkerKind::EventClear => 5,
-            MarkerKind::Notify { .. } => 6,
-            MarkerKind::Submit { .. } => 7,
-            MarkerKind::BarrierPass => 8,
-            MarkerKind::Serialize { .. } => 9,
-            MarkerKind::Deserialize { .. } => 10,
+            MarkerKind::Put { .. } => MarkerGroup::Put,
+            MarkerKind::Get { .. } => MarkerGroup::Get,
+            MarkerKind::Print | MarkerKind::Log => MarkerGroup::Output,
+            _ => MarkerGroup::Other,
         }
     }
 }
@@ -209,8 +218,8 @@ pub struct Lane {
     markers: AppendLog<Marker>,
     /// Which span kinds this lane has had, one bit per `SpanKind::index`.
     kinds_seen: u32,
-    /// Which marker kinds it has had, one bit per `MarkerKind::index`.
-    marks_seen: u16,
+    /// Which marker groups it has had, one bit per `MarkerGroup`.
+    groups_seen: u8,
     marker_runmax: u64,
     marker_disorder: u64,
     totals: LaneTotals,
@@ -254,7 +263,7 @@ impl Lane {
     }
 
     fn mark(&mut self, kind: MarkerKind, e: &Event) {
-        self.marks_seen |= 1 << kind.index();
+        self.groups_seen |= 1 << kind.group() as u8;
         self.marker_runmax = self.marker_runmax.max(e.t_us);
         self.marker_disorder = self.marker_disorder.max(self.marker_runmax - e.t_us);
         self.markers.push(Marker {
@@ -277,9 +286,9 @@ impl Lane {
             }))
     }
 
-    /// Whether this lane has ever had a marker that `matches`.
-    pub fn has_marked(&self, matches: impl Fn(u16) -> bool) -> bool {
-        (0..MarkerKind::COUNT).any(|i| self.marks_seen & (1 << i) != 0 && matches(i))
+    /// Whether this lane has ever had a marker of `group`.
+    pub fn has_marked(&self, group: MarkerGroup) -> bool {
+        self.groups_seen & (1 << group as u8) != 0
     }
 
     /// Whether this lane has ever had a span of `kind`.

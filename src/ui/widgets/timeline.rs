@@ -12,7 +12,9 @@ use super::common::{fmt_us, worker_class};
 use crate::engine::trace::WorkerId;
 use crate::ui::views_handle::ViewsHandle;
 use crate::views::picture::Frame;
-use crate::views::timeline::{Marker, MarkerKind, Span, SpanKind, Timeline as TimelineView};
+use crate::views::timeline::{
+    Marker, MarkerGroup, MarkerKind, Span, SpanKind, Timeline as TimelineView,
+};
 use gloo::events::EventListener;
 use std::fmt::Write as _;
 use web_sys::{Element, HtmlElement};
@@ -565,24 +567,16 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 fn marker_class(m: &Marker) -> &'static str {
-    MARKER_GROUPS[marker_group(m.kind.index())].0
+    group_style(m.kind.group()).0
 }
 
-/// The marker groups the timeline colours apart: (class, legend label).
-const MARKER_GROUPS: [(&str, &str); 4] = [
-    ("mk-put", "put on a queue"),
-    ("mk-get", "got from a queue"),
-    ("mk-print", "print or log"),
-    ("mk-other", "other event (hover for which)"),
-];
-
-/// Which of [`MARKER_GROUPS`] a marker kind (by `MarkerKind::index`) is drawn in.
-fn marker_group(index: u16) -> usize {
-    match index {
-        0 => 0,     // put
-        1 => 1,     // get
-        2 | 3 => 2, // print, log
-        _ => 3,
+/// A marker group's class and legend label.
+fn group_style(g: MarkerGroup) -> (&'static str, &'static str) {
+    match g {
+        MarkerGroup::Put => ("mk-put", "put on a queue"),
+        MarkerGroup::Get => ("mk-get", "got from a queue"),
+        MarkerGroup::Output => ("mk-print", "print or log"),
+        MarkerGroup::Other => ("mk-other", "other event (hover for which)"),
     }
 }
 
@@ -643,10 +637,10 @@ fn legend(tl: &TimelineView) -> Html {
         .filter(|k| **k != SpanKind::Lifetime)
         .filter(|k| tl.lanes().any(|l| l.has_seen(**k)));
     // The ticks too: unexplained, a learner cannot tell a put from a print.
-    let marks = MARKER_GROUPS
-        .iter()
-        .enumerate()
-        .filter(|(g, _)| tl.lanes().any(|l| l.has_marked(|i| marker_group(i) == *g)));
+    let marks = MarkerGroup::ALL
+        .into_iter()
+        .filter(|g| tl.lanes().any(|l| l.has_marked(*g)))
+        .map(group_style);
     html! {
         <ul class="timeline-legend" aria-label="Legend">
             { for kinds.map(|k| html! {
@@ -657,12 +651,12 @@ fn legend(tl: &TimelineView) -> Html {
                     {k.label()}
                 </li>
             }) }
-            { for marks.map(|(_, (class, label))| html! {
+            { for marks.map(|(class, label)| html! {
                 <li>
                     <svg width="18" height="12" aria-hidden="true">
-                        <rect class={classes!("marker", *class)} x="8" y="3" width="2" height="6" />
+                        <rect class={classes!("marker", class)} x="8" y="3" width="2" height="6" />
                     </svg>
-                    {*label}
+                    {label}
                 </li>
             }) }
         </ul>
