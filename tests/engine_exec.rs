@@ -842,6 +842,19 @@ fn blocking_joins_and_result_waits_are_recorded_others_are_not() {
         .find(|l| l.worker == MAIN_WORKER)
         .expect("main lane");
     assert!(main.has_seen(SpanKind::JoinWait) && main.has_seen(SpanKind::ResultWait));
+    // The join span knows whom it waited for: the tooltip and the export name it.
+    let first_join = tl
+        .spans_in(MAIN_WORKER, 0, u64::MAX)
+        .into_iter()
+        .find(|s| s.kind == SpanKind::JoinWait)
+        .expect("a join span");
+    assert_eq!(first_join.joined(), Some(w.id()));
+    let export = concurrency_playground::views::chrome_trace(&evs, "join");
+    let joined_name = format!("joining {}", tl.lane_name(w.id()));
+    assert!(
+        export.contains(&joined_name),
+        "no {joined_name:?} in the export"
+    );
     assert!(main
         .open_spans()
         .iter()

@@ -7,6 +7,7 @@ use concurrency_playground::engine::worker::Threads;
 use concurrency_playground::engine::{Event, EventKind, Outcome};
 use concurrency_playground::scenarios::knob::Config;
 use concurrency_playground::scenarios::runner::{self, RunOptions};
+use concurrency_playground::views::{StatePanel, Timeline, Timings};
 
 /// The tests of this file take turns: several of them time things, and the others would
 /// otherwise compete with them for the same two cores.
@@ -266,6 +267,25 @@ fn worker_class_output_interleaves_in_step() {
     );
 }
 
+/// `time.sleep(PAUSE)` is a recorded sleep: the timings say each thread slept its ten
+/// pauses and ran (printed) in between, instead of "0 µs" everywhere.
+#[test]
+fn worker_class_sleeps_show_in_the_timings() {
+    let _turn = turn();
+    let r = run("worker-class", &[]);
+    assert!(r.done(), "{:?}", r.outcome);
+    let timeline = Timeline::build(&r.events);
+    let threads: Vec<_> = Timings::worker_times(&timeline)
+        .into_iter()
+        .filter(|w| w.name.starts_with("Thread-"))
+        .collect();
+    assert_eq!(threads.len(), 3);
+    for w in &threads {
+        assert!(w.sleeping_us >= 10 * 10_000, "10 pauses of 10 ms: {w:?}");
+        assert!(w.busy_us > 0 && w.busy_us < w.alive_us, "{w:?}");
+    }
+}
+
 #[test]
 fn worker_class_with_sixteen_workers() {
     let _turn = turn();
@@ -379,6 +399,24 @@ fn gil_threads_take_turns_on_cpu_work() {
         "gil thread speedup {:.3} (printed, not checked)",
         r.fig("speedup")
     );
+    // A thread queued for the GIL is waiting, not working: the timings count its turns
+    // without the GIL as waiting, so a pool worker is busy about as long as it held it.
+    let timeline = Timeline::build(&r.events);
+    let pooled: Vec<_> = Timings::worker_times(&timeline)
+        .into_iter()
+        .filter(|w| w.tasks > 0)
+        .collect();
+    assert_eq!(pooled.len(), 2);
+    for w in &pooled {
+        assert!(w.waiting_us > 0, "never waited for the GIL: {w:?}");
+        assert!(
+            w.busy_us <= w.gil_us + w.gil_us / 10 + 1_000,
+            "busy well beyond its time with the GIL: {w:?}"
+        );
+    }
+    let panel = StatePanel::build(&r.events);
+    let gil = panel.by_name("GIL").expect("the GIL's card");
+    assert!(gil.waiters.is_empty() && gil.holders.is_empty());
 }
 
 /// Process-flavoured workers have an interpreter each, so none of them waits on the run's

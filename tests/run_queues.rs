@@ -5,7 +5,7 @@ use concurrency_playground::engine::worker::Threads;
 use concurrency_playground::engine::{Event, EventKind, Outcome, RunCtx};
 use concurrency_playground::scenarios::runner::{self, RunOptions};
 use concurrency_playground::scenarios::Config;
-use concurrency_playground::views::StatePanel;
+use concurrency_playground::views::{StatePanel, Timeline, Timings};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use web_time::Instant;
@@ -116,6 +116,23 @@ fn queue_sentinel_consumers_double_every_item_and_stop() {
     assert_eq!(r.figure("produced"), 3.0);
     assert_eq!(r.figure("consumed"), 3.0);
     assert!(!r.has_figure("still-waiting"));
+    let panel = StatePanel::build(&r.events);
+    let jobs = panel.by_name("jobs").expect("the jobs queue");
+    assert_eq!(jobs.maxsize, Some(0), "unbounded by default");
+    // Each item's work is a recorded sleep (`time.sleep(WORK)`, 20 ms), so the timings
+    // show where the consumers' time went.
+    let timeline = Timeline::build(&r.events);
+    let times = Timings::worker_times(&timeline);
+    let consumers: Vec<_> = times
+        .iter()
+        .filter(|w| w.name.starts_with("consumer-"))
+        .collect();
+    assert_eq!(consumers.len(), 2);
+    let slept: u64 = consumers.iter().map(|w| w.sleeping_us).sum();
+    assert!(slept >= 3 * 19_000, "3 items of 20 ms: slept {slept} µs");
+    for w in &consumers {
+        assert!(w.busy_us + w.sleeping_us <= w.alive_us, "{w:?}");
+    }
 }
 
 #[test]
@@ -159,6 +176,9 @@ fn queue_sentinel_bounded_queue_blocks_the_producer() {
         })
         .max();
     assert_eq!(max_len, Some(1));
+    let panel = StatePanel::build(&r.events);
+    let jobs = panel.by_name("jobs").expect("the jobs queue");
+    assert_eq!((jobs.maxsize, jobs.max_len), (Some(1), 1));
 }
 
 #[test]

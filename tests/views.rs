@@ -337,6 +337,77 @@ fn rlock_reentry_and_release_by_another_worker() {
     assert!(st.object(2).unwrap().holders.is_empty());
 }
 
+/// "Busy" in the timings: a worker of its own runs its code whenever it is neither
+/// waiting nor sleeping (a wait nested in another counts once); a pool's worker the same,
+/// but only inside its tasks: one that got no task was idle, not busy.
+#[test]
+fn busy_means_running_code_for_own_workers_and_tasks_for_pool_workers() {
+    let mut t = Tr::default();
+    t.worker(0, 1, "Thread-1");
+    t.ev(
+        0,
+        2,
+        Some(9),
+        EventKind::WorkerNew {
+            name: "ForkPoolWorker-1".into(),
+            flavour: Flavour::Process,
+            daemon: true,
+        },
+    );
+    t.ev(
+        0,
+        3,
+        Some(9),
+        EventKind::WorkerNew {
+            name: "ForkPoolWorker-2".into(),
+            flavour: Flavour::Process,
+            daemon: true,
+        },
+    );
+    t.object(0, 1, "cond", ObjectKind::Condition)
+        .object(0, 9, "Pool", ObjectKind::Pool);
+    t.ev(0, 1, None, EventKind::WorkerStart)
+        .ev(0, 2, None, EventKind::WorkerStart)
+        .ev(0, 3, None, EventKind::WorkerStart);
+    // ForkPoolWorker-1: one 40 ms task that sleeps 15 ms of it; ForkPoolWorker-2: no task.
+    t.ev(10_000, 2, None, EventKind::TaskStart { task: 1 })
+        .ev(20_000, 2, None, EventKind::SleepStart { ms: 15 })
+        .ev(35_000, 2, None, EventKind::SleepEnd)
+        .ev(50_000, 2, None, EventKind::TaskEnd { task: 1, ok: true });
+    // Thread-1: runs 10 ms, sleeps 20 ms, runs 10 ms, then waits on the condition for
+    // 30 ms, re-taking its lock inside the wait for the last 5 ms, then runs 30 ms.
+    t.ev(10_000, 1, None, EventKind::SleepStart { ms: 20 })
+        .ev(30_000, 1, None, EventKind::SleepEnd)
+        .ev(40_000, 1, Some(1), EventKind::CondWait)
+        .ev(65_000, 1, Some(1), EventKind::LockWait)
+        .ev(70_000, 1, Some(1), EventKind::LockAcquire)
+        .ev(70_000, 1, Some(1), EventKind::CondWake { timed_out: false })
+        .ev(100_000, 1, None, EventKind::WorkerEnd { exit_code: 0 })
+        .ev(100_000, 2, None, EventKind::WorkerEnd { exit_code: 0 })
+        .ev(100_000, 3, None, EventKind::WorkerEnd { exit_code: 0 });
+    let tl = Timeline::build(&t.events);
+    assert_eq!(
+        tl.totals(1).off_cpu_us,
+        50_000,
+        "the nested lock wait counts once"
+    );
+    let times = Timings::worker_times(&tl);
+    let get = |id| times.iter().find(|w| w.worker == id).unwrap();
+    let own = get(1);
+    assert_eq!(
+        (own.alive_us, own.busy_us, own.waiting_us, own.sleeping_us),
+        (100_000, 50_000, 35_000, 20_000)
+    );
+    let pooled = get(2);
+    assert_eq!(
+        (pooled.alive_us, pooled.busy_us, pooled.sleeping_us),
+        (100_000, 25_000, 15_000)
+    );
+    let idle = get(3);
+    assert_eq!((idle.alive_us, idle.busy_us), (100_000, 0));
+    assert_eq!(tl.roster.worker(3).unwrap().pool, Some(9));
+}
+
 #[test]
 fn queue_blocking_tasks_gil_sleep_and_summary() {
     let mut t = Tr::default();

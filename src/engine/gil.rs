@@ -132,7 +132,7 @@ impl Gil {
             return run_free(&ctx, &mut kernel);
         }
         let interval = self.switch_interval();
-        let mut since = self.acquire(&ctx, me)?;
+        let mut since = self.acquire(&ctx, me, None)?;
         loop {
             if let Err(e) = ctx.check() {
                 self.release(me);
@@ -143,8 +143,9 @@ impl Gil {
                 return Ok(out);
             }
             if since.elapsed() >= interval && !self.state.lock().queue.is_empty() {
-                self.release(me);
-                since = self.acquire(&ctx, me)?;
+                // Handing over: from the release on, this thread waits for its next turn.
+                let released_at = self.release(me);
+                since = self.acquire(&ctx, me, released_at)?;
             }
         }
     }
@@ -159,15 +160,24 @@ impl Gil {
         }
         self.release(me);
         let out = f();
-        self.acquire(&ctx, me)?;
+        self.acquire(&ctx, me, None)?;
         out
     }
 
-    /// Wait for our turn (FIFO) and take the GIL. Returns when we got it.
-    fn acquire(&self, ctx: &RunCtx, me: WorkerId) -> EngineResult<Instant> {
+    /// Wait for our turn (FIFO) and take the GIL. Returns when we got it. `asked_at`: when
+    /// the caller began to want it, if earlier than now (a handover releases, then asks).
+    fn acquire(&self, ctx: &RunCtx, me: WorkerId, asked_at: Option<u64>) -> EngineResult<Instant> {
+        let asked_at = asked_at.unwrap_or_else(|| self.ctx.recorder.now_us());
         let mut g = self.state.lock();
         let ticket = g.next_ticket;
         g.next_ticket += 1;
+        if g.holder.is_some() || !g.queue.is_empty() {
+            // It will have to wait its turn: a thread without the GIL runs no Python, so
+            // the views count this as waiting (for the lock the GIL is), not as work.
+            self.ctx
+                .recorder
+                .record_at(me, Some(self.id), EventKind::LockWait, asked_at);
+        }
         g.queue.push_back((ticket, me));
         let waited = self.state.wait_while(ctx, g, None, |s| {
             s.holder.is_some() || s.queue.front().map(|q| q.0) != Some(ticket)
@@ -195,20 +205,23 @@ impl Gil {
         }
     }
 
-    fn release(&self, me: WorkerId) {
+    /// Returns when the GIL was let go (trace time), if the caller held it.
+    fn release(&self, me: WorkerId) -> Option<u64> {
         let mut g = self.state.lock();
         if g.holder != Some(me) {
-            return;
+            return None;
         }
         g.holder = None;
         let held = g.since.take().map(|s| s.elapsed().as_micros() as u64);
         *g.held_us.entry(me).or_default() += held.unwrap_or(0);
         g.handoffs += 1;
+        let now = self.ctx.recorder.now_us();
         self.ctx
             .recorder
-            .record(me, Some(self.id), EventKind::GilRelease);
+            .record_at(me, Some(self.id), EventKind::GilRelease, now);
         drop(g);
         self.state.notify_all();
+        Some(now)
     }
 }
 

@@ -298,6 +298,7 @@ impl Pool {
             let started = WorkerSpec::new(spec.flavour)
                 .name_opt(name)
                 .daemon(true)
+                .in_pool(id)
                 .start(ctx, threads, move || work_loop(&run, &q, id, flavour));
             match started {
                 Ok(w) => pool.workers.push(w),

@@ -97,7 +97,8 @@ pub enum EventKind {
         outcome: Outcome,
     },
     /// A worker was created; names it for every view. Recorded by its creator but under
-    /// the NEW worker's id (`Event::worker`), so every view can name that lane.
+    /// the NEW worker's id (`Event::worker`), so every view can name that lane. For a
+    /// pool's worker, `Event::object` is the pool.
     WorkerNew {
         name: String,
         flavour: Flavour,

@@ -12,7 +12,7 @@
 
 use super::error::{EngineError, EngineResult};
 use super::run::RunCtx;
-use super::trace::{EventKind, Flavour, WorkerId, MAIN_WORKER};
+use super::trace::{EventKind, Flavour, ObjectId, WorkerId, MAIN_WORKER};
 use super::wait::{deadline_after, WaitCell, Woken};
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -190,6 +190,7 @@ pub struct WorkerSpec {
     flavour: Flavour,
     name: Option<String>,
     daemon: bool,
+    pool: Option<ObjectId>,
 }
 
 impl WorkerSpec {
@@ -198,7 +199,16 @@ impl WorkerSpec {
             flavour,
             name: None,
             daemon: false,
+            pool: None,
         }
+    }
+
+    /// A worker of this pool. Its `WorkerNew` names the pool, so the views can tell a
+    /// pool worker (busy only while it runs a task, idle between tasks) from a worker
+    /// that runs its own code from start to end.
+    pub fn in_pool(mut self, pool: ObjectId) -> Self {
+        self.pool = Some(pool);
+        self
     }
 
     /// A custom name; without one the worker gets Python's default (`Thread-1`, `Process-1`).
@@ -238,7 +248,7 @@ impl WorkerSpec {
         ctx.registry.register_worker(id, &name);
         ctx.recorder.record(
             id,
-            None,
+            self.pool,
             EventKind::WorkerNew {
                 name: name.clone(),
                 flavour: self.flavour,

@@ -15,6 +15,7 @@
 use super::runner::Scene;
 use crate::engine::sync::stdout::print;
 use crate::engine::sync::Queue;
+use crate::engine::work::io_wait;
 use crate::engine::worker::{Worker, WorkerSpec};
 use crate::engine::{EngineResult, Flavour, RunCtx};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,7 +66,7 @@ fn consumer(
             print(&format!("{name} read the sentinel and stops"))?;
             return Ok(0);
         }
-        ctx.sleep(work)?;
+        io_wait(&ctx, None, work)?; // time.sleep(WORK)
         print(&format!("{name} doubled {item} to {}", item * 2))?;
         consumed.fetch_add(1, Ordering::SeqCst);
     }

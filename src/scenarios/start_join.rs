@@ -4,6 +4,7 @@
 // ANCHOR: code
 use crate::engine::pickle::Parcel;
 use crate::engine::sync::stdout::print;
+use crate::engine::work::io_wait;
 use crate::engine::worker::{current_worker, Worker, WorkerSpec};
 use crate::engine::{EngineResult, RunCtx};
 use std::sync::{Arc, Mutex};
@@ -12,7 +13,7 @@ use std::time::Duration;
 /// The target of each worker: sleep a little, then say who we are.
 fn worker(number: u32, latency: Duration) -> EngineResult<i32> {
     let (ctx, _) = RunCtx::require()?;
-    ctx.sleep(latency)?; // time.sleep(LATENCY)
+    io_wait(&ctx, None, latency)?; // time.sleep(LATENCY)
     let (name, _pid) = current_worker(); // current_process().name
     print(&format!("Worker: {number} ({name})"))?;
     Ok(0) // the exit code

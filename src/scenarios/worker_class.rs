@@ -5,6 +5,7 @@
 use crate::engine::sync::stdout::print;
 use crate::engine::sync::Lock;
 use crate::engine::trace::Flavour;
+use crate::engine::work::io_wait;
 use crate::engine::worker::{Worker as Handle, WorkerSpec};
 use crate::engine::{EngineResult, RunCtx};
 use std::sync::{Arc, Mutex};
@@ -27,7 +28,7 @@ fn count_up(shared: &Counting) -> EngineResult<()> {
             lock(&shared.seen).push(i);
             print(&i.to_string())?;
         }
-        ctx.sleep(shared.pause)?; // time.sleep(PAUSE)
+        io_wait(&ctx, None, shared.pause)?; // time.sleep(PAUSE)
     }
     Ok(())
 }

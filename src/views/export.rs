@@ -205,6 +205,10 @@ fn begin_end_events(track: &[Span], tid: u64, names: &Timeline, out: &mut Chrome
             (SpanKind::Task, _) => {
                 let _ = write!(name, "task {}", s.task.unwrap_or(0));
             }
+            (SpanKind::JoinWait, _) => {
+                let joined = s.joined().map(|w| names.lane_name(w)).unwrap_or_default();
+                let _ = write!(name, "joining {joined}");
+            }
             (k, Some(o)) if k != SpanKind::Lifetime => {
                 let _ = write!(name, "{} {o}", k.label());
             }
@@ -214,7 +218,7 @@ fn begin_end_events(track: &[Span], tid: u64, names: &Timeline, out: &mut Chrome
         if let Some(o) = &object {
             args.push(("object", Arg::Str(o)));
         }
-        if let Some(t) = s.task {
+        if let Some(t) = s.task.filter(|_| s.kind != SpanKind::JoinWait) {
             args.push(("task", Arg::Uint(t)));
         }
         if s.is_open() {

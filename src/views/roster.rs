@@ -13,6 +13,8 @@ pub struct WorkerInfo {
     pub name: String,
     pub flavour: Flavour,
     pub daemon: bool,
+    /// The pool it serves, for a pool's worker: idle between tasks, not running.
+    pub pool: Option<ObjectId>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +44,7 @@ impl Roster {
                         name: name.clone(),
                         flavour: *flavour,
                         daemon: *daemon,
+                        pool: e.object,
                     },
                 );
                 true

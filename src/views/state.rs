@@ -47,6 +47,8 @@ pub struct ObjectView {
     /// A queue's length as the engine reported it.
     pub len: u32,
     pub max_len: u32,
+    /// A queue's `maxsize`: 0 is unbounded; `None` in traces that predate it.
+    pub maxsize: Option<u64>,
     pub puts: u64,
     pub gets: u64,
     /// Producers blocked on a full queue (consumers on an empty one are in `waiters`).
@@ -243,7 +245,10 @@ impl StatePanel {
                     o.value = Some(*value);
                     o.series.push(point(*value));
                 }
-                // A queue's length comes with its puts and gets.
+                // A queue's limit; its length comes with its puts and gets.
+                Some(ObjectKind::Queue) if name == "maxsize" => {
+                    o.maxsize = Some((*value).max(0) as u64);
+                }
                 _ => {}
             },
             K::EventSet => o.flag = Some(true),

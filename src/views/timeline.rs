@@ -83,6 +83,11 @@ impl SpanKind {
         }
     }
 
+    /// Waiting or sleeping: the worker is not running its code.
+    pub fn is_off_cpu(self) -> bool {
+        self.is_waiting() || self == SpanKind::Sleep
+    }
+
     /// Time spent waiting for somebody else (as opposed to working or sleeping).
     pub fn is_waiting(self) -> bool {
         matches!(
@@ -104,6 +109,8 @@ impl SpanKind {
 pub struct Span {
     pub kind: SpanKind,
     pub object: Option<ObjectId>,
+    /// The task of a task or result-wait span; for a join, the worker joined (see
+    /// [`Span::joined`]).
     pub task: Option<u64>,
     pub start_us: u64,
     /// For an open span, "now" at the time of the query.
@@ -114,6 +121,14 @@ pub struct Span {
 }
 
 impl Span {
+    /// The worker a join span waits for.
+    pub fn joined(&self) -> Option<WorkerId> {
+        match self.kind {
+            SpanKind::JoinWait => self.task.and_then(|w| WorkerId::try_from(w).ok()),
+            _ => None,
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         self.end_seq.is_none()
     }
@@ -181,6 +196,11 @@ pub struct Marker {
 pub struct LaneTotals {
     pub us: [u64; SpanKind::ALL.len()],
     pub tasks_done: u32,
+    /// Time in at least one waiting or sleeping span. Not the sum of those kinds: a
+    /// condition wait re-takes its lock inside the wait, and that counts once here.
+    pub off_cpu_us: u64,
+    /// The part of `off_cpu_us` spent inside a task (a pool worker's sleeps and waits).
+    pub off_cpu_in_tasks_us: u64,
 }
 
 impl LaneTotals {
@@ -223,6 +243,9 @@ pub struct Lane {
     marker_runmax: u64,
     marker_disorder: u64,
     totals: LaneTotals,
+    /// How many waiting or sleeping spans are open, and since when the first one is.
+    off_cpu_depth: u32,
+    off_cpu_since: u64,
     /// The same spans and markers, bucketed: what a whole-run window is drawn from.
     overview: Overview,
 }
@@ -230,6 +253,12 @@ pub struct Lane {
 impl Lane {
     fn open_span(&mut self, kind: SpanKind, e: &Event, task: Option<u64>) {
         self.kinds_seen |= 1 << kind.index();
+        if kind.is_off_cpu() {
+            if self.off_cpu_depth == 0 {
+                self.off_cpu_since = e.t_us;
+            }
+            self.off_cpu_depth = self.off_cpu_depth.saturating_add(1);
+        }
         self.open.push(Span {
             kind,
             object: e.object,
@@ -253,6 +282,17 @@ impl Lane {
         self.end_disorder = self.end_disorder.max(runmax - s.end_us);
         self.max_duration = self.max_duration.max(s.duration_us());
         self.totals.add(&s);
+        if s.kind.is_off_cpu() {
+            self.off_cpu_depth = self.off_cpu_depth.saturating_sub(1);
+            if self.off_cpu_depth == 0 {
+                let off = s.end_us.saturating_sub(self.off_cpu_since);
+                self.totals.off_cpu_us = self.totals.off_cpu_us.saturating_add(off);
+                if self.in_task() {
+                    let t = &mut self.totals.off_cpu_in_tasks_us;
+                    *t = t.saturating_add(off);
+                }
+            }
+        }
         if s.kind == SpanKind::Task {
             self.totals.tasks_done += 1;
         }
@@ -260,6 +300,10 @@ impl Lane {
         self.overview.add_span(&s);
         self.closed.push(s);
         true
+    }
+
+    fn in_task(&self) -> bool {
+        self.open.iter().any(|s| s.kind == SpanKind::Task)
     }
 
     fn mark(&mut self, kind: MarkerKind, e: &Event) {
@@ -383,7 +427,10 @@ impl Timeline {
                 }
             }
             K::LockRelease => self.release_lock(e),
-            K::GilAcquire => lane.open_span(SpanKind::Gil, e, None),
+            K::GilAcquire => {
+                lane.close_span(e, same(SpanKind::LockWait));
+                lane.open_span(SpanKind::Gil, e, None);
+            }
             K::GilRelease => {
                 lane.close_span(e, |s| s.kind == SpanKind::Gil);
             }
@@ -429,7 +476,9 @@ impl Timeline {
                 lane.close_span(e, same(SpanKind::EventWait));
             }
             K::BarrierWait { .. } => lane.open_span(SpanKind::BarrierWait, e, None),
-            K::JoinWait { .. } => lane.open_span(SpanKind::JoinWait, e, None),
+            K::JoinWait { worker } => {
+                lane.open_span(SpanKind::JoinWait, e, Some(u64::from(*worker)))
+            }
             K::ResultWait { task } => lane.open_span(SpanKind::ResultWait, e, *task),
             K::WaitDone => {
                 lane.close_span(e, |s| {
@@ -596,6 +645,13 @@ impl Timeline {
         for s in &lane.open {
             let slot = &mut t.us[s.kind.index()];
             *slot = slot.saturating_add(self.now_us.saturating_sub(s.start_us));
+        }
+        if lane.off_cpu_depth > 0 {
+            let off = self.now_us.saturating_sub(lane.off_cpu_since);
+            t.off_cpu_us = t.off_cpu_us.saturating_add(off);
+            if lane.in_task() {
+                t.off_cpu_in_tasks_us = t.off_cpu_in_tasks_us.saturating_add(off);
+            }
         }
         t
     }

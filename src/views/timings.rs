@@ -101,7 +101,8 @@ pub struct WorkerTime {
     pub worker: WorkerId,
     pub name: String,
     pub alive_us: u64,
-    /// Running tasks.
+    /// Running code: alive (for a pool's worker, in a task: between tasks it is idle) and
+    /// neither waiting nor sleeping.
     pub busy_us: u64,
     /// Blocked on any primitive.
     pub waiting_us: u64,
@@ -217,11 +218,23 @@ impl Timings {
             .map(|lane| {
                 let w = lane.worker;
                 let t = timeline.totals(w);
+                let alive_us = timeline.alive_us(w);
+                // Traces saved before `WorkerNew` named the pool still show their pool
+                // workers by the tasks they ran.
+                let in_pool = lane.has_seen(SpanKind::Task)
+                    || timeline
+                        .roster
+                        .worker(w)
+                        .is_some_and(|info| info.pool.is_some());
                 WorkerTime {
                     worker: w,
                     name: timeline.lane_name(w),
-                    alive_us: timeline.alive_us(w),
-                    busy_us: t.of(SpanKind::Task),
+                    alive_us,
+                    busy_us: if in_pool {
+                        t.of(SpanKind::Task).saturating_sub(t.off_cpu_in_tasks_us)
+                    } else {
+                        alive_us.saturating_sub(t.off_cpu_us)
+                    },
                     waiting_us: t.waiting_us(),
                     sleeping_us: t.of(SpanKind::Sleep),
                     gil_us: t.of(SpanKind::Gil),

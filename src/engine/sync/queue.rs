@@ -47,6 +47,14 @@ impl<T: Send + 'static> Queue<T> {
             }),
         });
         register(ctx, &q);
+        // Its size limit, for the state panel's "3 of 5" (0: unbounded).
+        ctx.emit(
+            Some(id),
+            EventKind::Counter {
+                name: "maxsize".into(),
+                value: maxsize.min(i64::MAX as usize) as i64,
+            },
+        );
         q
     }
 

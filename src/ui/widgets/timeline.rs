@@ -388,7 +388,9 @@ fn span_tip(tl: &TimelineView, w: WorkerId, s: &Span) -> String {
     if let Some(o) = s.object {
         t.push_str(&format!(" · {}", tl.roster.object_name(o)));
     }
-    if let Some(task) = s.task {
+    if let Some(w) = s.joined() {
+        t.push_str(&format!(" {}", tl.lane_name(w)));
+    } else if let Some(task) = s.task {
         t.push_str(&format!(" · task {task}"));
     }
     t.push_str(&format!(" · {}", fmt_us(s.duration_us() as f64)));

@@ -3,7 +3,7 @@
 
 use super::common::{fmt_us, worker_class};
 use crate::ui::views_handle::ViewsHandle;
-use crate::views::timings::Timings as TimingsView;
+use crate::views::timings::{Timings as TimingsView, WorkerTime};
 use yew::prelude::*;
 
 const BINS: usize = 20;
@@ -63,14 +63,13 @@ pub fn timings(p: &TimingsProps) -> Html {
                     <caption>{"Where each worker's time went"}</caption>
                     <thead><tr><th scope="col">{"Worker"}</th>
                         if has_tasks { <th scope="col">{"Tasks"}</th> }
-                        <th scope="col">{"Busy"}</th>
-                        <th scope="col">{"Waiting"}</th><th scope="col">{"Sleeping"}</th>
+                        <th scope="col" title={BUSY_MEANS}>{"Busy"}</th>
+                        <th scope="col" title="Blocked on a lock, queue, condition, event, semaphore, barrier, join or result">{"Waiting"}</th>
+                        <th scope="col" title="In time.sleep, or an I/O wait standing for one">{"Sleeping"}</th>
                         if has_gil { <th scope="col">{"GIL"}</th> }
                         <th scope="col">{"Share"}</th></tr></thead>
                     <tbody>
                     { for workers.iter().map(|w| {
-                        let alive = w.alive_us.max(1) as f64;
-                        let pct = |us: u64| (100.0 * us as f64 / alive).clamp(0.0, 100.0);
                         html! {
                             <tr>
                                 <th scope="row"><span class={classes!("chip", worker_class(w.worker))}>{w.name.clone()}</span></th>
@@ -79,12 +78,7 @@ pub fn timings(p: &TimingsProps) -> Html {
                                 <td>{fmt_us(w.waiting_us as f64)}</td>
                                 <td>{fmt_us(w.sleeping_us as f64)}</td>
                                 if has_gil { <td>{fmt_us(w.gil_us as f64)}</td> }
-                                <td>
-                                    <div class="share" role="img" aria-label={format!("busy {:.0}%, waiting {:.0}%", pct(w.busy_us), pct(w.waiting_us))}>
-                                        <span class="busy" style={format!("width:{:.1}%", pct(w.busy_us))}></span>
-                                        <span class="waiting" style={format!("width:{:.1}%", pct(w.waiting_us).min(100.0 - pct(w.busy_us)))}></span>
-                                    </div>
-                                </td>
+                                <td>{ share_bar(w) }</td>
                             </tr>
                         }
                     }) }
@@ -92,6 +86,28 @@ pub fn timings(p: &TimingsProps) -> Html {
                 </table>
             }
         </section>
+    }
+}
+
+const BUSY_MEANS: &str = "Running code: neither waiting nor sleeping (a pool's worker only counts its tasks: it is idle between them)";
+
+/// Busy, waiting and sleeping as shares of the worker's life; what is left of a pool
+/// worker's bar is its idle time.
+fn share_bar(w: &WorkerTime) -> Html {
+    let alive = w.alive_us.max(1) as f64;
+    let mut left = 100.0;
+    let mut part = |us: u64| {
+        let pct = (100.0 * us as f64 / alive).clamp(0.0, left);
+        left -= pct;
+        pct
+    };
+    let (busy, waiting, sleeping) = (part(w.busy_us), part(w.waiting_us), part(w.sleeping_us));
+    html! {
+        <div class="share" role="img" aria-label={format!("busy {busy:.0}%, waiting {waiting:.0}%, sleeping {sleeping:.0}%")}>
+            <span class="busy" style={format!("width:{busy:.1}%")}></span>
+            <span class="waiting" style={format!("width:{waiting:.1}%")}></span>
+            <span class="sleeping" style={format!("width:{sleeping:.1}%")}></span>
+        </div>
     }
 }
 
