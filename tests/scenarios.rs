@@ -902,12 +902,13 @@ const PYTHON_CASES: &[PythonCase] = &[
     },
     PythonCase {
         id: "parallel-map",
-        env: &[],
+        env: &[("WORK", "200")],
         expect: &["comprehension: ", "pool.map(2)", "same results; speedup "],
     },
     PythonCase {
         id: "do-work",
         env: &[
+            ("POOL", "8"),
             ("FILE_ITEMS", "4"),
             ("FILE_KB", "4"),
             ("SQUARE_ITEMS", "20"),
@@ -1081,6 +1082,41 @@ fn python_texts_read_only_their_own_knobs() {
             ("ITEMS".to_string(), "5".to_string())
         ]
     );
+}
+
+/// A Python text falls back to its knobs' defaults, so the page's "run it yourself"
+/// line, which names only the knobs changed, runs the same work the page ran. (The
+/// parallel-map text did 200 thousand steps per item where the page did 1000, and the
+/// do-work text a tenth of the classic sizes.)
+#[test]
+fn python_defaults_are_the_knobs_defaults() {
+    for s in all() {
+        for piece in s.python.split("os.environ.get(\"").skip(1) {
+            let (name, rest) = piece.split_once('"').expect("a closing quote");
+            let literal = rest
+                .trim_start_matches(',')
+                .split(')')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"');
+            let knob = s
+                .knobs
+                .iter()
+                .find(|k| knob::env_name(k.key) == name)
+                .unwrap_or_else(|| panic!("{} reads {name}", s.id));
+            let want = knob.default_value().to_string();
+            let same = match (literal.parse::<f64>(), want.parse::<f64>()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => literal == want,
+            };
+            assert!(
+                same,
+                "{}: the Python's {name} defaults to {literal}, the knob to {want}",
+                s.id
+            );
+        }
+    }
 }
 
 /// The Python lesson's claim, checked statistically: without the lock, updates are lost

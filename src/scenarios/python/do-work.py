@@ -1,7 +1,7 @@
 """The pool timing experiment: do_work(pool_size, items, flavour, kind), timed four ways.
 
-The classic run used a pool of 50, 300 file items of about 600 KB and 2000 square items.
-The defaults here are smaller: POOL=8  FILE_ITEMS=30  FILE_KB=60  SQUARE_ITEMS=200
+The defaults are the classic run's: a pool of 50, 300 file items of about 600 KB and
+2000 square items.  POOL=50  FILE_ITEMS=300  FILE_KB=600  SQUARE_ITEMS=2000
 """
 import os
 import tempfile
@@ -9,10 +9,10 @@ import time
 from multiprocessing import Pool
 from multiprocessing.pool import ThreadPool
 
-POOL = int(os.environ.get("POOL", 8))
-FILE_ITEMS = int(os.environ.get("FILE_ITEMS", 30))
-FILE_KB = int(os.environ.get("FILE_KB", 60))
-SQUARE_ITEMS = int(os.environ.get("SQUARE_ITEMS", 200))
+POOL = int(os.environ.get("POOL", 50))
+FILE_ITEMS = int(os.environ.get("FILE_ITEMS", 300))
+FILE_KB = int(os.environ.get("FILE_KB", 600))
+SQUARE_ITEMS = int(os.environ.get("SQUARE_ITEMS", 2000))
 
 SOURCE_MS = {  # the source's figures: first machine, second machine
     ("thread", "fileio"): (455.752, 237.557),

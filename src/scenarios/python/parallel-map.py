@@ -1,6 +1,6 @@
 """A parallel list comprehension: [f(x) for x in xs] becomes pool.map(f, xs).
 
-POOL=2  ITEMS=40  WORK=200 (thousand steps per item)
+POOL=2  ITEMS=40  WORK=1000 (thousand steps per item)
 """
 import os
 import time
@@ -8,7 +8,7 @@ from multiprocessing import Pool
 
 POOL = int(os.environ.get("POOL", 2))
 ITEMS = int(os.environ.get("ITEMS", 40))
-STEPS = int(os.environ.get("WORK", 200)) * 1000
+STEPS = int(os.environ.get("WORK", 1000)) * 1000
 
 
 def f(x):
