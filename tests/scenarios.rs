@@ -902,7 +902,7 @@ const PYTHON_CASES: &[PythonCase] = &[
     },
     PythonCase {
         id: "parallel-map",
-        env: &[("WORK", "200")],
+        env: &[("WORK", "200"), ("REPEAT", "2")],
         expect: &["comprehension: ", "pool.map(2)", "same results; speedup "],
     },
     PythonCase {
