@@ -12,10 +12,7 @@ use super::trace::{EventKind, Flavour};
 use super::wait::WaitCell;
 use super::worker::{Threads, Worker};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-
-static NEXT_EXECUTOR: AtomicU32 = AtomicU32::new(0);
 
 pub struct Executor {
     pool: Pool,
@@ -32,7 +29,7 @@ impl Executor {
     ) -> EngineResult<Executor> {
         let spec = match flavour {
             Flavour::Thread => {
-                let e = NEXT_EXECUTOR.fetch_add(1, Ordering::Relaxed);
+                let e = ctx.next_executor_number();
                 PoolSpec::new(flavour, max_workers)
                     .names(move |i| format!("ThreadPoolExecutor-{e}_{i}"))
                     .label("ThreadPoolExecutor")

@@ -30,6 +30,8 @@ pub struct RunCtx {
     /// Per-flavour counters for Python's default names (`Thread-1`, `Process-1`).
     next_thread_name: AtomicU32,
     next_process_name: AtomicU32,
+    /// Numbers `ThreadPoolExecutor-N_i`: each run is a program of its own, counting from 0.
+    next_executor: AtomicU32,
     /// Last time anybody made progress (µs since start), for the stall detector.
     last_progress_us: AtomicU64,
     /// Primitives and worker names, for the deadlock and stall detectors.
@@ -52,6 +54,7 @@ impl RunCtx {
             next_worker: AtomicU32::new(1),
             next_thread_name: AtomicU32::new(1),
             next_process_name: AtomicU32::new(1),
+            next_executor: AtomicU32::new(0),
             last_progress_us: AtomicU64::new(0),
             registry: Default::default(),
         })
@@ -117,6 +120,11 @@ impl RunCtx {
                 daemon: false,
             },
         );
+    }
+
+    /// The next thread executor's number, `N` in its workers' `ThreadPoolExecutor-N_i`.
+    pub fn next_executor_number(&self) -> u32 {
+        self.next_executor.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Python's next default name for a flavour: `Thread-3`, `Process-2`.
