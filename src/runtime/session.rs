@@ -320,18 +320,18 @@ impl Session {
         let threads = Threads::new(pool);
         // A freshly built pool's Workers take a few milliseconds each to boot. A lesson
         // whose workers must really overlap (lost updates, garbling, the GIL's speedups)
-        // would otherwise see them start one by one. do-work is the exception: starting
-        // the pool is part of what it times, as the source did.
-        let warm_up = (scenario.info.id != "do-work").then(|| self.pool_live.clone());
+        // would otherwise see them start one by one. do-work waits too: it times starting
+        // its pools' workers, as the source did, but booting 50 Web Workers is the page's
+        // own start-up (about 2 s here), and it fell on the first case of the first run
+        // only: thread/fileio read 4.8 s there against 2.4-2.6 s in the runs after.
+        let pool_live = self.pool_live.clone();
         {
             let (ctx, supervision, finished) = (ctx.clone(), supervision.clone(), finished.clone());
             pool::supervise(move || {
                 if trap {
                     super::crash::trap_one_worker(threads.pool());
                 }
-                if let Some(live) = warm_up {
-                    wait_until_live(&ctx, &live, size);
-                }
+                wait_until_live(&ctx, &pool_live, size);
                 // OPFS where the page has it (each pool Worker then holds a scratch file),
                 // memory otherwise; the do-work lesson reports where the files really went.
                 let files: Arc<dyn FileStore> = if opfs {
