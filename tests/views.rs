@@ -405,6 +405,11 @@ fn busy_means_running_code_for_own_workers_and_tasks_for_pool_workers() {
     );
     let idle = get(3);
     assert_eq!((idle.alive_us, idle.busy_us), (100_000, 0));
+    // The text alternative says the same.
+    assert_eq!(
+        tl.lane_summary(1),
+        "Thread-1: busy 50.0 ms, waited 5.0 ms for locks, waited 30.0 ms on other primitives, slept 20.0 ms"
+    );
     assert_eq!(tl.roster.worker(3).unwrap().pool, Some(9));
 }
 
@@ -451,7 +456,7 @@ fn queue_blocking_tasks_gil_sleep_and_summary() {
     let summary = tl.lane_summary(1);
     assert_eq!(
         summary,
-        "Thread-1: ran 2 tasks, blocked 8.0 ms on queues, slept 10.0 ms, held the GIL 25% of the time"
+        "Thread-1: ran 2 tasks, busy 20.0 ms, blocked 8.0 ms on queues, slept 10.0 ms, held the GIL 25% of the time"
     );
     let times = Timings::worker_times(&tl);
     let t1 = times.iter().find(|w| w.worker == 1).unwrap();

@@ -671,6 +671,26 @@ impl Timeline {
         self.lanes.keys().map(|&w| self.lane_summary(w)).collect()
     }
 
+    /// Time running code: alive and neither waiting nor sleeping. A pool's worker counts
+    /// only its tasks (it records nothing while idle between them); so does a worker of
+    /// an older trace that ran tasks, saved before `WorkerNew` named the pool.
+    pub fn busy_us(&self, w: WorkerId) -> u64 {
+        let t = self.totals(w);
+        let in_pool = self
+            .lanes
+            .get(&w)
+            .is_some_and(|l| l.has_seen(SpanKind::Task))
+            || self
+                .roster
+                .worker(w)
+                .is_some_and(|info| info.pool.is_some());
+        if in_pool {
+            t.of(SpanKind::Task).saturating_sub(t.off_cpu_in_tasks_us)
+        } else {
+            self.alive_us(w).saturating_sub(t.off_cpu_us)
+        }
+    }
+
     pub fn lane_summary(&self, w: WorkerId) -> String {
         let t = self.totals(w);
         let ms = |us: u64| format!("{:.1} ms", us as f64 / 1000.0);
@@ -687,6 +707,10 @@ impl Timeline {
                 p.push_str(&format!(" (+{running} running)"));
             }
             parts.push(p);
+        }
+        let busy = self.busy_us(w);
+        if busy > 0 {
+            parts.push(format!("busy {}", ms(busy)));
         }
         let lock = t.of(SpanKind::LockWait);
         if lock > 0 {

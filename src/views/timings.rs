@@ -218,23 +218,11 @@ impl Timings {
             .map(|lane| {
                 let w = lane.worker;
                 let t = timeline.totals(w);
-                let alive_us = timeline.alive_us(w);
-                // Traces saved before `WorkerNew` named the pool still show their pool
-                // workers by the tasks they ran.
-                let in_pool = lane.has_seen(SpanKind::Task)
-                    || timeline
-                        .roster
-                        .worker(w)
-                        .is_some_and(|info| info.pool.is_some());
                 WorkerTime {
                     worker: w,
                     name: timeline.lane_name(w),
-                    alive_us,
-                    busy_us: if in_pool {
-                        t.of(SpanKind::Task).saturating_sub(t.off_cpu_in_tasks_us)
-                    } else {
-                        alive_us.saturating_sub(t.off_cpu_us)
-                    },
+                    alive_us: timeline.alive_us(w),
+                    busy_us: timeline.busy_us(w),
                     waiting_us: t.waiting_us(),
                     sleeping_us: t.of(SpanKind::Sleep),
                     gil_us: t.of(SpanKind::Gil),
