@@ -133,6 +133,34 @@ fn do_work_carries_the_source_figures() {
     assert!(matches!(pool, Some(KnobKind::Int { default: 50, .. })));
 }
 
+/// The lessons whose work grows with their workers are real lessons with a workers knob
+/// (the one a speedup sweep varies), and the fixed-work ones (a set number of items, URLs
+/// or tasks shared out) are not among them.
+#[test]
+fn work_that_grows_with_the_workers_is_marked() {
+    let marked: Vec<&str> = all()
+        .iter()
+        .filter(|s| s.work_grows_with_workers())
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            "start-join",
+            "worker-class",
+            "gil",
+            "lock",
+            "event",
+            "semaphore",
+            "shared-state",
+            "worker-logging"
+        ]
+    );
+    for s in all().iter().filter(|s| s.work_grows_with_workers()) {
+        assert!(s.knob("workers").is_some(), "{} has no workers knob", s.id);
+    }
+}
+
 #[test]
 fn every_knob_is_well_formed() {
     for s in all() {

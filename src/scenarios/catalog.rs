@@ -102,7 +102,7 @@ pub struct ScenarioInfo {
     pub knobs: &'static [KnobSpec],
     /// The equivalent Python 3, runnable with CPython 3.11. It reads its sizes from
     /// environment variables named after the knobs (`latency-ms` -> `LATENCY_MS`, see
-    /// [`super::knob::Config::to_env`]) and defaults to the knobs' defaults or smaller.
+    /// [`super::knob::Config::to_env`]) and defaults to the knobs' defaults.
     /// `src/scenarios/python/<id>.py`; the page fetches it ([`Self::python_url`]) instead.
     #[cfg(not(target_arch = "wasm32"))]
     pub python: &'static str,
@@ -117,7 +117,27 @@ pub struct ScenarioInfo {
     pub lesson: Lesson,
 }
 
+/// Lessons where every worker brings its own work (each counts, sleeps, increments or
+/// logs its own share), so N workers do N times the work of one. A speedup sweep of their
+/// wall time stays near 1 even when the workers run side by side, and read as "100%
+/// serial"; the page divides by the workers instead (work done per unit of time).
+const WORK_GROWS_WITH_WORKERS: &[&str] = &[
+    "start-join",
+    "worker-class",
+    "gil",
+    "lock",
+    "event",
+    "semaphore",
+    "shared-state",
+    "worker-logging",
+];
+
 impl ScenarioInfo {
+    /// Whether N workers do N times the work of one ([`WORK_GROWS_WITH_WORKERS`]).
+    pub fn work_grows_with_workers(&self) -> bool {
+        WORK_GROWS_WITH_WORKERS.contains(&self.id)
+    }
+
     /// The Rust the learner reads: exactly the running code between the module's markers.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn rust_code(&self) -> &'static str {

@@ -182,6 +182,26 @@ test('the gil sweep counts work per task: threads under the GIL stay near 1x, no
   assert.deepEqual(errors, []);
 });
 
+// Regression: in worker-class each worker counts on its own, so 4 workers do 4 times the
+// work in the same wall time. The sweep plotted the whole run's wall time: about 1x at
+// every worker count, fitted as "100% serial", when the workers ran side by side. It now
+// divides by the workers; their sleeps overlap, so 4 workers get far more than 1x.
+test('the worker-class sweep counts work per worker: overlapping workers read well above 1x', async () => {
+  errors.length = 0;
+  await page.goto(`${server.url}/#/examples/worker-class`);
+  await page.waitForSelector('[data-testid=sweep]:not([disabled])', { timeout: 30000 });
+  await page.click('[data-testid=sweep]');
+  await page.waitForSelector('[data-testid=sweep-result] table', { timeout: 120000 });
+  assert.match(await page.textContent('[data-testid=sweep-measure]'), /brings its own work/);
+  assert.equal(await page.textContent('[data-testid=sweep-table] thead th:nth-child(2)'), 'Per worker (s)');
+  const rows = await page.$$eval('[data-testid=sweep-table] tbody tr', (trs) =>
+    trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+  assert.deepEqual(rows.map((r) => r[0]), ['1', '2', '3', '4']);
+  const at4 = parseFloat(rows[3][2]);
+  assert.ok(at4 > 2, `4 workers whose sleeps overlap: ${at4}x per worker (about 4x expected)`);
+  assert.deepEqual(errors, []);
+});
+
 test('a configured link reproduces its config, and editing a knob rewrites the link', async () => {
   await page.goto(`${server.url}/#/examples/lock?workers=3&use-lock=true&part=counter`);
   await page.waitForSelector('[data-knob=workers]');

@@ -37,13 +37,6 @@ fn sweep_knob(info: &ScenarioInfo) -> Option<(&'static str, i64)> {
 /// law with a large serial fraction that is only the lesson's own baseline.
 const PARALLEL_PART: &str = "parallel-ms";
 
-/// Lessons whose parallel part is one task per worker (the gil lesson), so the work grows
-/// with the workers and a plain speedup of one worker's time over N workers' time stays
-/// near 1 even where the tasks run side by side. Their sweep plots the time per task
-/// instead: the speedup then counts work done per unit of time (N tasks at once against
-/// one), which has the same ideal line, k×, as a fixed amount of work.
-const ONE_TASK_PER_WORKER: &[&str] = &["gil"];
-
 /// What each point of a sweep timed.
 #[derive(Clone, Copy, PartialEq)]
 enum SweepMeasure {
@@ -51,7 +44,10 @@ enum SweepMeasure {
     Wall,
     /// The lesson's [`PARALLEL_PART`] figure.
     ParallelPart,
-    /// The lesson's [`PARALLEL_PART`] divided by the workers ([`ONE_TASK_PER_WORKER`]).
+    /// The whole run's wall time divided by the workers, for a lesson whose work grows
+    /// with them ([`ScenarioInfo::work_grows_with_workers`]).
+    WallPerWorker,
+    /// The lesson's [`PARALLEL_PART`] divided by the workers, for the same kind of lesson.
     ParallelPartPerTask,
 }
 
@@ -64,6 +60,13 @@ impl SweepMeasure {
                 "Each point is the lesson's own timing of its parallel part (pool.map), not \
                  the whole run: the run also times the serial version, which no number of \
                  workers shortens."
+            }
+            Self::WallPerWorker => {
+                "Each worker brings its own work, so the work grows with the workers. Each \
+                 point is the run's wall time divided by the number of workers: the speedup \
+                 is how much more work gets done in the same time than with one worker. \
+                 Work that waits (sleeps, I/O, a lock held by another) needs no core, so \
+                 it can pass the cores' line; work that computes cannot."
             }
             Self::ParallelPartPerTask => {
                 "Each worker brings its own task, so the work grows with the workers. Each \
@@ -78,6 +81,7 @@ impl SweepMeasure {
     fn column(self) -> &'static str {
         match self {
             Self::ParallelPartPerTask => "Per task (s)",
+            Self::WallPerWorker => "Per worker (s)",
             Self::Wall | Self::ParallelPart => "Wall (s)",
         }
     }
@@ -92,7 +96,8 @@ struct SweepProgress {
     points: Vec<(u32, f64)>,
     /// Decided by the first point: the lesson's [`PARALLEL_PART`] if it reports one.
     measure: SweepMeasure,
-    /// The lesson is one of [`ONE_TASK_PER_WORKER`].
+    /// The lesson's work grows with its workers
+    /// ([`ScenarioInfo::work_grows_with_workers`]).
     per_task: bool,
 }
 
@@ -366,7 +371,8 @@ fn example_body(p: &BodyProps) -> Html {
                     // The first point decides what the whole sweep times.
                     if sw.points.is_empty() {
                         sw.measure = match (parallel_part_s, sw.per_task) {
-                            (None, _) => SweepMeasure::Wall,
+                            (None, false) => SweepMeasure::Wall,
+                            (None, true) => SweepMeasure::WallPerWorker,
                             (Some(_), false) => SweepMeasure::ParallelPart,
                             (Some(_), true) => SweepMeasure::ParallelPartPerTask,
                         };
@@ -376,6 +382,7 @@ fn example_body(p: &BodyProps) -> Html {
                         (SweepMeasure::ParallelPartPerTask, Some(p)) => {
                             p / sw.current.max(1) as f64
                         }
+                        (SweepMeasure::WallPerWorker, _) => wall_s / sw.current.max(1) as f64,
                         _ => wall_s,
                     };
                     sw.points.push((sw.current as u32, s));
@@ -440,7 +447,7 @@ fn example_body(p: &BodyProps) -> Html {
                 max,
                 points: Vec::new(),
                 measure: SweepMeasure::Wall,
-                per_task: ONE_TASK_PER_WORKER.contains(&info.id),
+                per_task: info.work_grows_with_workers(),
             };
             sweep_result.set(None);
             if let Some(cfg) = progress.next() {
