@@ -158,7 +158,14 @@ fn work_that_grows_with_the_workers_is_marked() {
     );
     for s in all().iter().filter(|s| s.work_grows_with_workers()) {
         assert!(s.knob("workers").is_some(), "{} has no workers knob", s.id);
+        assert!(s.has_speedup_sweep(), "{}", s.id);
     }
+    let unswept: Vec<&str> = all()
+        .iter()
+        .filter(|s| !s.has_speedup_sweep())
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(unswept, ["timing-calls"]);
 }
 
 #[test]

@@ -132,10 +132,21 @@ const WORK_GROWS_WITH_WORKERS: &[&str] = &[
     "worker-logging",
 ];
 
+/// Lessons the page offers no speedup sweep for: timing-calls already runs k = 1, 2 and
+/// WORKERS calls at once and reports each level's throughput, so a sweep of its WORKERS
+/// knob only adds levels to the run (it read 0.75x, "100% serial", at 3 and 4 workers).
+const NO_SPEEDUP_SWEEP: &[&str] = &["timing-calls"];
+
 impl ScenarioInfo {
     /// Whether N workers do N times the work of one ([`WORK_GROWS_WITH_WORKERS`]).
     pub fn work_grows_with_workers(&self) -> bool {
         WORK_GROWS_WITH_WORKERS.contains(&self.id)
+    }
+
+    /// Whether the page offers a speedup sweep ([`NO_SPEEDUP_SWEEP`]); it also needs a
+    /// workers or pool knob to vary.
+    pub fn has_speedup_sweep(&self) -> bool {
+        !NO_SPEEDUP_SWEEP.contains(&self.id)
     }
 
     /// The Rust the learner reads: exactly the running code between the module's markers.

@@ -202,6 +202,16 @@ test('the worker-class sweep counts work per worker: overlapping workers read we
   assert.deepEqual(errors, []);
 });
 
+// timing-calls runs k = 1, 2 and WORKERS calls at once itself; a sweep of WORKERS only
+// added levels to its run and read 0.75x, "100% serial". It offers none.
+test('timing-calls offers no speedup sweep; pool does', async () => {
+  await page.goto(`${server.url}/#/examples/timing-calls`);
+  await page.waitForSelector('[data-testid=run]');
+  assert.equal(await page.$('[data-testid=sweep]'), null);
+  await page.goto(`${server.url}/#/examples/pool`);
+  await page.waitForSelector('[data-testid=sweep]');
+});
+
 test('a configured link reproduces its config, and editing a knob rewrites the link', async () => {
   await page.goto(`${server.url}/#/examples/lock?workers=3&use-lock=true&part=counter`);
   await page.waitForSelector('[data-knob=workers]');

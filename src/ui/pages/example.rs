@@ -22,6 +22,9 @@ use yew::prelude::*;
 /// The knob a speedup sweep varies, and how far: the worker count, up to twice the cores
 /// (so oversubscription shows) and never past the knob's own maximum.
 fn sweep_knob(info: &ScenarioInfo) -> Option<(&'static str, i64)> {
+    if !info.has_speedup_sweep() {
+        return None;
+    }
     let cores = session::with(|s| s.env.cores) as i64;
     info.knobs.iter().find_map(|k| match k.kind {
         KnobKind::Int { max, .. } if matches!(k.key, "workers" | "pool") => {
