@@ -851,6 +851,19 @@ mod tests {
     use super::*;
     use crate::engine::trace::MAIN_WORKER;
 
+    /// A task that sleeps `ms` and returns `x`: keeps the pool's one worker busy.
+    fn apply_slow(pool: &Pool, ctx: &Arc<RunCtx>, ms: u64, x: u64) -> AsyncResult<u64> {
+        let ctx = ctx.clone();
+        pool.apply_async(
+            move |x: u64| {
+                ctx.sleep(std::time::Duration::from_millis(ms))?;
+                Ok(x)
+            },
+            x,
+        )
+        .unwrap()
+    }
+
     /// Fast dispatch keeps the trace whole: for every task, one submit, one start and one
     /// successful end, in that order, and four real crossings for a process pool.
     #[test]
@@ -927,16 +940,7 @@ mod tests {
         assert_eq!(h.get(None), Ok(3));
         assert_eq!(Arc::strong_count(&captured), 1);
         // The same for a task dropped by terminate().
-        let blocker_ctx = ctx.clone();
-        let _busy = pool
-            .apply_async(
-                move |x: u64| {
-                    blocker_ctx.sleep(std::time::Duration::from_millis(30))?;
-                    Ok(x)
-                },
-                0,
-            )
-            .unwrap();
+        let _busy = apply_slow(&pool, &ctx, 30, 0);
         let c = captured.clone();
         let queued = pool.apply_async(move |g: u64| Ok(*c + g), 2).unwrap();
         pool.terminate().unwrap();
@@ -955,16 +959,7 @@ mod tests {
         let ctx = RunCtx::new();
         let _main = ctx.enter(MAIN_WORKER);
         let pool = Pool::new(&ctx, &th, PoolSpec::new(Flavour::Thread, 1)).unwrap();
-        let slow_ctx = ctx.clone();
-        let first = pool
-            .apply_async(
-                move |x: u64| {
-                    slow_ctx.sleep(std::time::Duration::from_millis(50))?;
-                    Ok(x)
-                },
-                7,
-            )
-            .unwrap();
+        let first = apply_slow(&pool, &ctx, 50, 7);
         let rest: Vec<_> = (0..200u64)
             .map(|i| pool.apply_async(|x: u64| Ok(x), i).unwrap())
             .collect();

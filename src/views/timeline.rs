@@ -712,30 +712,23 @@ impl Timeline {
         if busy > 0 {
             parts.push(format!("busy {}", ms(busy)));
         }
-        let lock = t.of(SpanKind::LockWait);
-        if lock > 0 {
-            parts.push(format!("waited {} for locks", ms(lock)));
-        }
-        let queue = t
+        // The waits a learner asks about by name; the rest are "other primitives".
+        let queue_us = t
             .of(SpanKind::QueueBlockedPut)
             .saturating_add(t.of(SpanKind::QueueBlockedGet));
-        if queue > 0 {
-            parts.push(format!("blocked {} on queues", ms(queue)));
+        let named = [
+            (t.of(SpanKind::LockWait), "waited", "for locks"),
+            (queue_us, "blocked", "on queues"),
+            (t.of(SpanKind::JoinWait), "waited", "in join()"),
+            (t.of(SpanKind::ResultWait), "waited", "for results"),
+        ];
+        let mut other = t.waiting_us();
+        for (us, verb, what) in named {
+            other = other.saturating_sub(us);
+            if us > 0 {
+                parts.push(format!("{verb} {} {what}", ms(us)));
+            }
         }
-        let join = t.of(SpanKind::JoinWait);
-        if join > 0 {
-            parts.push(format!("waited {} in join()", ms(join)));
-        }
-        let result = t.of(SpanKind::ResultWait);
-        if result > 0 {
-            parts.push(format!("waited {} for results", ms(result)));
-        }
-        let other = t
-            .waiting_us()
-            .saturating_sub(lock)
-            .saturating_sub(queue)
-            .saturating_sub(join)
-            .saturating_sub(result);
         if other > 0 {
             parts.push(format!("waited {} on other primitives", ms(other)));
         }

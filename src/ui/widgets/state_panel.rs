@@ -133,7 +133,10 @@ fn card(st: &StateView, o: &ObjectView) -> Html {
                             if o.items.is_empty() { <span class="none">{"empty"}</span> }
                         </div>
                     }) }
-                    { row("length", html! { {queue_length(o)} }) }
+                    { row("length", html! { {format!("{} (peak {})", o.len, o.max_len)} }) }
+                    if let Some(limit) = o.maxsize {
+                        { row("maxsize", html! { {if limit == 0 { "unbounded".to_string() } else { limit.to_string() }} }) }
+                    }
                     { row("puts / gets", html! { {format!("{} / {}", o.puts, o.gets)} }) }
                     { row("blocked putting", chips(st, &o.blocked_putters, "nobody")) }
                     { row("blocked getting", chips(st, &o.waiters, "nobody")) }
@@ -204,15 +207,5 @@ fn card(st: &StateView, o: &ObjectView) -> Html {
             <dl>{body}</dl>
             {series}
         </article>
-    }
-}
-
-/// "3 of 5, peak 5" for a bounded queue; "3, unbounded, peak 16" for one without a limit
-/// (older traces did not say which: "3, peak 16").
-fn queue_length(o: &ObjectView) -> String {
-    match o.maxsize {
-        Some(0) => format!("{}, unbounded, peak {}", o.len, o.max_len),
-        Some(cap) => format!("{} of {cap}, peak {}", o.len, o.max_len),
-        None => format!("{}, peak {}", o.len, o.max_len),
     }
 }
